@@ -1,0 +1,183 @@
+"""Scene parameters addressed by dotted names, and a flat-vector view for optimizers.
+
+Names (scene format, "Parameters"): `<id>.points` `[N, 2]`, `<id>.points[k]` `[2]`,
+`<id>.center` `[2]`, `<id>.radius` `[]`, `<id>.fill` `[3]`, `<id>.opacity` `[]`,
+`<id>.translate` `[2]`, `<id>.rotate` `[]` (degrees), `<id>.scale` `[]`, and
+`background` `[3]`. Transform parameters exist for every shape, with or without a
+`transform` in its JSON. Values are float64 NumPy arrays of the parameter's shape.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from renderer.errors import SceneError
+from renderer.scene import Circle, Polygon, Scene, Shape
+
+BACKGROUND = "background"
+SHAPE_ATTRIBUTES = ("fill", "opacity", "translate", "rotate", "scale")
+KIND_ATTRIBUTES: dict[type[Shape], tuple[str, ...]] = {
+    Polygon: ("points",) + SHAPE_ATTRIBUTES,
+    Circle: ("center", "radius") + SHAPE_ATTRIBUTES,
+}
+TRANSFORM_ATTRIBUTES = ("translate", "rotate", "scale")
+GEOMETRY_ATTRIBUTES = ("points", "center", "radius", "translate", "rotate", "scale")
+
+_NAME = re.compile(r"^(?P<id>.+)\.(?P<attr>[a-z_]+)(?:\[(?P<index>\d+)\])?$")
+
+
+@dataclass(frozen=True)
+class ParamRef:
+    """A parsed parameter name: the shape id (None for the background), attribute, index."""
+
+    name: str
+    shape_id: str | None
+    attribute: str
+    index: int | None = None
+
+    @property
+    def is_geometry(self) -> bool:
+        return self.attribute in GEOMETRY_ATTRIBUTES
+
+
+def parse_name(scene: Scene, name: str) -> ParamRef:
+    """Resolve a parameter name against `scene`.
+
+    Raises:
+        SceneError: unknown shape id, attribute, or point index.
+    """
+    if name == BACKGROUND:
+        return ParamRef(name, None, BACKGROUND)
+    match = _NAME.match(name)
+    if not match:
+        raise SceneError(f"not a parameter name: {name!r} (expected <id>.<attribute> or background)")
+    shape_id, attribute, index = match["id"], match["attr"], match["index"]
+    try:
+        shape = scene.shape(shape_id)
+    except KeyError:
+        raise SceneError(f"unknown parameter {name!r}: no shape with id {shape_id!r}") from None
+    allowed = KIND_ATTRIBUTES[type(shape)]
+    if attribute not in allowed:
+        raise SceneError(f"unknown parameter {name!r}: a {type(shape).__name__.lower()} has {', '.join(allowed)}")
+    if index is not None:
+        if attribute != "points":
+            raise SceneError(f"unknown parameter {name!r}: only points take an index")
+        if int(index) >= len(shape.points):
+            raise SceneError(f"unknown parameter {name!r}: {shape_id!r} has {len(shape.points)} points")
+        return ParamRef(name, shape_id, attribute, int(index))
+    return ParamRef(name, shape_id, attribute)
+
+
+def param_names(scene: Scene, *, geometry_only: bool = False, include_occluders: bool = True) -> list[str]:
+    """Every parameter name of `scene` (whole `points`, not per-vertex), shapes in order.
+
+    Args:
+        geometry_only: only positions, radii and transforms.
+        include_occluders: also the parameters of shapes with role "occluder".
+    """
+    names = [] if geometry_only else [BACKGROUND]
+    for shape in scene.shapes:
+        if shape.role == "occluder" and not include_occluders:
+            continue
+        for attribute in KIND_ATTRIBUTES[type(shape)]:
+            if not geometry_only or attribute in GEOMETRY_ATTRIBUTES:
+                names.append(f"{shape.id}.{attribute}")
+    return names
+
+
+def get_param(scene: Scene, name: str) -> np.ndarray:
+    """The value of parameter `name` as a float64 array of its shape."""
+    ref = parse_name(scene, name)
+    if ref.shape_id is None:
+        return np.array(scene.canvas.background, dtype=np.float64)
+    shape = scene.shape(ref.shape_id)
+    if ref.attribute in TRANSFORM_ATTRIBUTES:
+        value = getattr(shape.transform, ref.attribute)
+    else:
+        value = getattr(shape, ref.attribute)
+    array = np.array(value, dtype=np.float64)
+    return array[ref.index] if ref.index is not None else array
+
+
+def _as_tuple(array: np.ndarray):
+    return float(array) if array.ndim == 0 else tuple(_as_tuple(a) for a in array)
+
+
+def _checked(name: str, attribute: str, value: np.ndarray) -> np.ndarray:
+    if not np.all(np.isfinite(value)):
+        raise SceneError(f"parameter {name!r} must be finite")
+    if attribute in ("radius", "scale") and value <= 0:
+        raise SceneError(f"parameter {name!r} must be positive, got {float(value):g}")
+    if attribute == "opacity" and not 0.0 <= value <= 1.0:
+        raise SceneError(f"parameter {name!r} must lie in [0, 1], got {float(value):g}")
+    return value
+
+
+def set_param(scene: Scene, name: str, value) -> Scene:
+    """A copy of `scene` with parameter `name` set to `value` (same shape as `get_param`).
+
+    Raises:
+        SceneError: wrong shape, non-finite, or outside the limits of the scene format.
+    """
+    ref = parse_name(scene, name)
+    old = get_param(scene, name)
+    new = np.asarray(value, dtype=np.float64)
+    if new.shape != old.shape:
+        raise SceneError(f"parameter {name!r} has shape {old.shape}, got a value of shape {new.shape}")
+    new = _checked(name, ref.attribute, new)
+    if ref.shape_id is None:
+        return dataclasses.replace(scene, canvas=dataclasses.replace(scene.canvas, background=_as_tuple(new)))
+    shape = scene.shape(ref.shape_id)
+    if ref.attribute in TRANSFORM_ATTRIBUTES:
+        transform = dataclasses.replace(shape.transform, **{ref.attribute: _as_tuple(new)})
+        return scene.replace_shape(dataclasses.replace(shape, transform=transform))
+    if ref.index is not None:
+        points = np.array(shape.points, dtype=np.float64)
+        points[ref.index] = new
+        new = points
+    return scene.replace_shape(dataclasses.replace(shape, **{ref.attribute: _as_tuple(new)}))
+
+
+class ParamVector:
+    """A fixed list of parameters laid end to end in one float64 vector.
+
+    `flatten(scene)` reads them, `unflatten(scene, vector)` writes them back, `split`
+    turns a vector (a gradient, say) into `{name: array}` and `join` does the reverse.
+    """
+
+    def __init__(self, scene: Scene, names: Iterable[str]):
+        self.names = list(dict.fromkeys(names))
+        self.shapes = [get_param(scene, n).shape for n in self.names]
+        self.sizes = [int(np.prod(s)) for s in self.shapes]
+        self.offsets = np.concatenate([[0], np.cumsum(self.sizes)]).astype(int)
+
+    @property
+    def size(self) -> int:
+        return int(self.offsets[-1])
+
+    def flatten(self, scene: Scene) -> np.ndarray:
+        return self.join({n: get_param(scene, n) for n in self.names})
+
+    def unflatten(self, scene: Scene, vector: np.ndarray) -> Scene:
+        for name, value in self.split(vector).items():
+            scene = set_param(scene, name, value)
+        return scene
+
+    def split(self, vector: np.ndarray) -> dict[str, np.ndarray]:
+        vector = np.asarray(vector, dtype=np.float64)
+        if vector.shape != (self.size,):
+            raise ValueError(f"expected a vector of {self.size} values, got shape {vector.shape}")
+        return {
+            n: vector[a:b].reshape(s)
+            for n, s, a, b in zip(self.names, self.shapes, self.offsets[:-1], self.offsets[1:])
+        }
+
+    def join(self, values: dict[str, np.ndarray]) -> np.ndarray:
+        if not self.names:
+            return np.zeros(0)
+        return np.concatenate([np.asarray(values[n], dtype=np.float64).ravel() for n in self.names])
