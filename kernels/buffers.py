@@ -26,6 +26,8 @@ class SceneBuffers:
         vert_start, vert_count: `[S]` int32 slice of `verts` for each polygon.
         verts: `[V, 2]` float32 world-space vertices (x, y), pixels.
         circle: `[S, 3]` float32 world-space (cx, cy, radius), pixels.
+        bounds: `[S, 4]` float32 world bounds (xmin, ymin, xmax, ymax), pixels, widened
+            by a little so that float32 rounding never cuts off a point of the shape.
         tile_size: edge of a square tile in pixels.
         tiles_x, tiles_y: tile grid size.
         tile_start: `[tiles_x * tiles_y + 1]` int32 CSR offsets into `tile_shapes`.
@@ -46,6 +48,7 @@ class SceneBuffers:
     vert_count: np.ndarray
     verts: np.ndarray
     circle: np.ndarray
+    bounds: np.ndarray
     tile_size: int
     tiles_x: int
     tiles_y: int
@@ -65,6 +68,7 @@ class SceneBuffers:
             self.vert_count,
             self.verts,
             self.circle,
+            self.bounds,
             self.tile_start,
             self.tile_shapes,
         )

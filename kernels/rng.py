@@ -1,10 +1,10 @@
 """Counter-based random numbers: a PCG hash of (seed, domain, index, counter).
 
 No state, so any sample can be regenerated: renders are reproducible, finite differences
-use common random numbers, and Taichi's autodiff never meets `ti.random`. `uniform_numpy`
-is a bit-exact NumPy twin used by tests and by host-side code.
+use common random numbers, and Taichi's autodiff never meets `ti.random`. A stream key
+is hashed once per (seed, domain, index), e.g. once per pixel; each random number then
+costs one more hash of (key + counter). `uniform_numpy` is a bit-exact NumPy twin.
 """
-
 
 import numpy as np
 import taichi as ti
@@ -29,37 +29,48 @@ def pcg_hash(v: ti.u32) -> ti.u32:
 
 
 @ti.func
-def hash4(seed: ti.u32, domain: ti.u32, index: ti.u32, counter: ti.u32) -> ti.u32:
-    return pcg_hash(counter + pcg_hash(index + pcg_hash(domain + pcg_hash(seed))))
+def stream_key(seed: ti.u32, domain: ti.u32, index: ti.u32) -> ti.u32:
+    """Key of the random stream of one consumer (a pixel, an edge sample, ...)."""
+    return pcg_hash(index + pcg_hash(domain + pcg_hash(seed)))
 
 
 @ti.func
-def uniform(seed: ti.u32, domain: ti.u32, index: ti.u32, counter: ti.u32) -> ti.f32:
-    """A float32 in [0, 1) from the top 24 bits of the hash."""
-    return ti.f32(hash4(seed, domain, index, counter) >> ti.u32(8)) * _TO_UNIT
+def bits_at(key: ti.u32, counter: ti.u32) -> ti.u32:
+    return pcg_hash(key + counter)
+
+
+@ti.func
+def uniform_at(key: ti.u32, counter: ti.u32) -> ti.f32:
+    """A float32 in [0, 1): the top 24 bits of hash(key + counter), times 2^-24."""
+    return ti.f32(bits_at(key, counter) >> ti.u32(8)) * _TO_UNIT
 
 
 def _pcg_hash_numpy(v: np.ndarray) -> np.ndarray:
-    v = v.astype(np.uint32)
+    v = np.asarray(v).astype(np.uint32)
     with np.errstate(over="ignore"):
         state = v * np.uint32(_MUL) + np.uint32(_INC)
         word = ((state >> ((state >> np.uint32(28)) + np.uint32(4))) ^ state) * np.uint32(_OUT)
     return (word >> np.uint32(22)) ^ word
 
 
-def uniform_numpy(seed, domain, index, counter) -> np.ndarray:
-    """NumPy twin of `uniform`, bit-exact; arguments broadcast."""
+def stream_key_numpy(seed, domain, index) -> np.ndarray:
+    """NumPy twin of `stream_key`; arguments broadcast."""
     u = np.uint32
     with np.errstate(over="ignore"):
         h = _pcg_hash_numpy(np.asarray(seed).astype(u))
         h = _pcg_hash_numpy(np.asarray(domain).astype(u) + h)
-        h = _pcg_hash_numpy(np.asarray(index).astype(u) + h)
-        h = _pcg_hash_numpy(np.asarray(counter).astype(u) + h)
-    return (h >> u(8)).astype(np.float32) * np.float32(_TO_UNIT)
+        return _pcg_hash_numpy(np.asarray(index).astype(u) + h)
+
+
+def uniform_numpy(seed, domain, index, counter) -> np.ndarray:
+    """NumPy twin of `uniform_at(stream_key(seed, domain, index), counter)`, bit-exact."""
+    with np.errstate(over="ignore"):
+        h = _pcg_hash_numpy(stream_key_numpy(seed, domain, index) + np.asarray(counter).astype(np.uint32))
+    return (h >> np.uint32(8)).astype(np.float32) * np.float32(_TO_UNIT)
 
 
 @ti.kernel
 def uniform_table(out: ti.types.ndarray(dtype=ti.f32, ndim=2), seed: ti.u32, domain: ti.u32):
-    """out[i, c] = uniform(seed, domain, i, c); for tests and inspection."""
+    """out[i, c] = uniform_at(stream_key(seed, domain, i), c); for tests and inspection."""
     for i, c in ti.ndrange(out.shape[0], out.shape[1]):
-        out[i, c] = uniform(seed, domain, ti.u32(i), ti.u32(c))
+        out[i, c] = uniform_at(stream_key(seed, domain, ti.u32(i)), ti.u32(c))
