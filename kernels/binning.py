@@ -10,7 +10,9 @@ def choose_tile_size(width: int, height: int) -> int:
     return 16 if max(width, height) >= 64 else 8
 
 
-def bin_shapes(bounds: np.ndarray, width: int, height: int, tile_size: int) -> tuple[np.ndarray, np.ndarray, int, int]:
+def bin_shapes(
+    bounds: np.ndarray, width: int, height: int, tile_size: int
+) -> tuple[np.ndarray, np.ndarray, int, int]:
     """CSR lists of the shapes overlapping each tile, in ascending shape order.
 
     Args:

@@ -1,11 +1,12 @@
 """Point classification and front-to-back "over" compositing at one point of the canvas."""
 
-
 import taichi as ti
 
 
 @ti.func
-def winding_number(verts: ti.template(), start: ti.i32, count: ti.i32, x: ti.f32, y: ti.f32) -> ti.i32:
+def winding_number(
+    verts: ti.template(), start: ti.i32, count: ti.i32, x: ti.f32, y: ti.f32
+) -> ti.i32:
     """Winding number of polygon verts[start : start + count] about (x, y).
 
     An edge counts when y0 <= y < y1 (upward, point on its left) or y1 <= y < y0
@@ -27,8 +28,16 @@ def winding_number(verts: ti.template(), start: ti.i32, count: ti.i32, x: ti.f32
 
 @ti.func
 def inside_shape(
-    kind: ti.template(), fill_rule: ti.template(), vert_start: ti.template(), vert_count: ti.template(),
-    verts: ti.template(), circle: ti.template(), k: ti.i32, x: ti.f32, y: ti.f32) -> ti.i32:
+    kind: ti.template(),
+    fill_rule: ti.template(),
+    vert_start: ti.template(),
+    vert_count: ti.template(),
+    verts: ti.template(),
+    circle: ti.template(),
+    k: ti.i32,
+    x: ti.f32,
+    y: ti.f32,
+) -> ti.i32:
     """1 when (x, y) is inside shape k (polygon under its fill rule, or closed disc)."""
     inside = 0
     if kind[k] == 0:
@@ -45,10 +54,24 @@ def inside_shape(
 
 
 @ti.func
-def segment_touches_box(ax: ti.f32, ay: ti.f32, bx: ti.f32, by: ti.f32, x0: ti.f32, y0: ti.f32, x1: ti.f32, y1: ti.f32) -> ti.i32:
+def segment_touches_box(
+    ax: ti.f32,
+    ay: ti.f32,
+    bx: ti.f32,
+    by: ti.f32,
+    x0: ti.f32,
+    y0: ti.f32,
+    x1: ti.f32,
+    y1: ti.f32,
+) -> ti.i32:
     """1 when segment (a, b) meets the closed box [x0, x1] x [y0, y1] (conservative)."""
     hit = 0
-    if ti.max(ax, bx) >= x0 and ti.min(ax, bx) <= x1 and ti.max(ay, by) >= y0 and ti.min(ay, by) <= y1:
+    if (
+        ti.max(ax, bx) >= x0
+        and ti.min(ax, bx) <= x1
+        and ti.max(ay, by) >= y0
+        and ti.min(ay, by) <= y1
+    ):
         dx = bx - ax
         dy = by - ay
         s00 = dx * (y0 - ay) - dy * (x0 - ax)
@@ -63,8 +86,16 @@ def segment_touches_box(ax: ti.f32, ay: ti.f32, bx: ti.f32, by: ti.f32, x0: ti.f
 
 @ti.func
 def boundary_touches_box(
-    kind: ti.template(), vert_start: ti.template(), vert_count: ti.template(), verts: ti.template(),
-    circle: ti.template(), k: ti.i32, x0: ti.f32, y0: ti.f32, x1: ti.f32, y1: ti.f32,
+    kind: ti.template(),
+    vert_start: ti.template(),
+    vert_count: ti.template(),
+    verts: ti.template(),
+    circle: ti.template(),
+    k: ti.i32,
+    x0: ti.f32,
+    y0: ti.f32,
+    x1: ti.f32,
+    y1: ti.f32,
 ) -> ti.i32:
     """1 when the boundary of shape k may pass through the closed box (never a false 0)."""
     hit = 0
@@ -74,7 +105,9 @@ def boundary_touches_box(
         for e in range(count):
             a = start + e
             b = start + (e + 1) % count
-            if segment_touches_box(verts[a, 0], verts[a, 1], verts[b, 0], verts[b, 1], x0, y0, x1, y1):
+            if segment_touches_box(
+                verts[a, 0], verts[a, 1], verts[b, 0], verts[b, 1], x0, y0, x1, y1
+            ):
                 hit = 1
                 break
     else:
@@ -85,15 +118,25 @@ def boundary_touches_box(
         fy = ti.max(ti.abs(cy - y0), ti.abs(cy - y1))
         # The circle meets the box when r lies between the nearest and farthest distances;
         # the 1e-4 relative margin keeps rounding from hiding a crossing.
-        hit = nx * nx + ny * ny <= r * r * (1.0 + 1e-4) and fx * fx + fy * fy >= r * r * (1.0 - 1e-4)
+        hit = nx * nx + ny * ny <= r * r * (
+            1.0 + 1e-4
+        ) and fx * fx + fy * fy >= r * r * (1.0 - 1e-4)
     return hit
 
 
 @ti.func
 def pixel_is_uniform(
-    kind: ti.template(), vert_start: ti.template(), vert_count: ti.template(), verts: ti.template(),
-    circle: ti.template(), bounds: ti.template(), tile_start: ti.template(), tile_shapes: ti.template(),
-    tile: ti.i32, i: ti.i32, j: ti.i32,
+    kind: ti.template(),
+    vert_start: ti.template(),
+    vert_count: ti.template(),
+    verts: ti.template(),
+    circle: ti.template(),
+    bounds: ti.template(),
+    tile_start: ti.template(),
+    tile_shapes: ti.template(),
+    tile: ti.i32,
+    i: ti.i32,
+    j: ti.i32,
 ) -> ti.i32:
     """1 when no shape boundary of the tile meets pixel (i, j): the picture is constant on it.
 
@@ -104,8 +147,15 @@ def pixel_is_uniform(
     uniform = 1
     for t in range(tile_start[tile], tile_start[tile + 1]):
         k = tile_shapes[t]
-        if bounds[k, 0] <= x1 and bounds[k, 2] >= x0 and bounds[k, 1] <= y1 and bounds[k, 3] >= y0:
-            if boundary_touches_box(kind, vert_start, vert_count, verts, circle, k, x0, y0, x1, y1):
+        if (
+            bounds[k, 0] <= x1
+            and bounds[k, 2] >= x0
+            and bounds[k, 1] <= y1
+            and bounds[k, 3] >= y0
+        ):
+            if boundary_touches_box(
+                kind, vert_start, vert_count, verts, circle, k, x0, y0, x1, y1
+            ):
                 uniform = 0
                 break
     return uniform
@@ -113,9 +163,23 @@ def pixel_is_uniform(
 
 @ti.func
 def composite(
-    kind: ti.template(), fill_rule: ti.template(), color: ti.template(), opacity: ti.template(),
-    vert_start: ti.template(), vert_count: ti.template(), verts: ti.template(), circle: ti.template(),
-    bounds: ti.template(), tile_start: ti.template(), tile_shapes: ti.template(), tile: ti.i32, x: ti.f32, y: ti.f32, background: ti.math.vec3, forced: ti.i32, forced_inside: ti.i32,
+    kind: ti.template(),
+    fill_rule: ti.template(),
+    color: ti.template(),
+    opacity: ti.template(),
+    vert_start: ti.template(),
+    vert_count: ti.template(),
+    verts: ti.template(),
+    circle: ti.template(),
+    bounds: ti.template(),
+    tile_start: ti.template(),
+    tile_shapes: ti.template(),
+    tile: ti.i32,
+    x: ti.f32,
+    y: ti.f32,
+    background: ti.math.vec3,
+    forced: ti.i32,
+    forced_inside: ti.i32,
 ) -> ti.math.vec3:
     """Colour of the picture at (x, y): the tile's shapes composited with "over".
 
@@ -134,7 +198,9 @@ def composite(
         if k != forced:
             inside = 0
             if bounds[k, 0] <= x <= bounds[k, 2] and bounds[k, 1] <= y <= bounds[k, 3]:
-                inside = inside_shape(kind, fill_rule, vert_start, vert_count, verts, circle, k, x, y)
+                inside = inside_shape(
+                    kind, fill_rule, vert_start, vert_count, verts, circle, k, x, y
+                )
         if inside:
             a = opacity[k]
             c += transmittance * a * ti.math.vec3(color[k, 0], color[k, 1], color[k, 2])

@@ -1,6 +1,5 @@
 """The forward integrator: Monte Carlo box-filtered pixel values (DESIGN.md section 1)."""
 
-
 import numpy as np
 import taichi as ti
 
@@ -17,35 +16,96 @@ _i32_1 = ti.types.ndarray(dtype=ti.i32, ndim=1)
 @ti.kernel
 def _render(
     image: ti.types.ndarray(dtype=ti.f32, ndim=3),
-    kind: _i32_1, fill_rule: _i32_1, color: _f32_2, opacity: _f32_1, vert_start: _i32_1,
-    vert_count: _i32_1, verts: _f32_2, circle: _f32_2, bounds: _f32_2, tile_start: _i32_1, tile_shapes: _i32_1,
-    tile_size: ti.i32, tiles_x: ti.i32, bg_r: ti.f32, bg_g: ti.f32, bg_b: ti.f32,
-    spp: ti.i32, grid_x: ti.i32, grid_y: ti.i32, sampler: ti.i32, seed: ti.u32,
+    kind: _i32_1,
+    fill_rule: _i32_1,
+    color: _f32_2,
+    opacity: _f32_1,
+    vert_start: _i32_1,
+    vert_count: _i32_1,
+    verts: _f32_2,
+    circle: _f32_2,
+    bounds: _f32_2,
+    tile_start: _i32_1,
+    tile_shapes: _i32_1,
+    tile_size: ti.i32,
+    tiles_x: ti.i32,
+    bg_r: ti.f32,
+    bg_g: ti.f32,
+    bg_b: ti.f32,
+    spp: ti.i32,
+    grid_x: ti.i32,
+    grid_y: ti.i32,
+    sampler: ti.i32,
+    seed: ti.u32,
 ):
     background = ti.math.vec3(bg_r, bg_g, bg_b)
     width = image.shape[1]
     for i, j in ti.ndrange(image.shape[0], width):
         tile = (i // tile_size) * tiles_x + j // tile_size
         total = ti.math.vec3(0.0, 0.0, 0.0)
-        if pixel_is_uniform(kind, vert_start, vert_count, verts, circle, bounds, tile_start, tile_shapes, tile, i, j):
+        if pixel_is_uniform(
+            kind,
+            vert_start,
+            vert_count,
+            verts,
+            circle,
+            bounds,
+            tile_start,
+            tile_shapes,
+            tile,
+            i,
+            j,
+        ):
             total = composite(
-                kind, fill_rule, color, opacity, vert_start, vert_count, verts, circle, bounds, tile_start,
-                tile_shapes, tile, ti.f32(j) + 0.5, ti.f32(i) + 0.5, background, -1, 0,
+                kind,
+                fill_rule,
+                color,
+                opacity,
+                vert_start,
+                vert_count,
+                verts,
+                circle,
+                bounds,
+                tile_start,
+                tile_shapes,
+                tile,
+                ti.f32(j) + 0.5,
+                ti.f32(i) + 0.5,
+                background,
+                -1,
+                0,
             )
         else:
             stream = pixel_stream(seed, ti.u32(i * width + j))
             for s in range(spp):
                 u = pixel_sample(sampler, stream, s, grid_x, grid_y)
                 total += composite(
-                    kind, fill_rule, color, opacity, vert_start, vert_count, verts, circle, bounds, tile_start,
-                    tile_shapes, tile, ti.f32(j) + u[0], ti.f32(i) + u[1], background, -1, 0,
+                    kind,
+                    fill_rule,
+                    color,
+                    opacity,
+                    vert_start,
+                    vert_count,
+                    verts,
+                    circle,
+                    bounds,
+                    tile_start,
+                    tile_shapes,
+                    tile,
+                    ti.f32(j) + u[0],
+                    ti.f32(i) + u[1],
+                    background,
+                    -1,
+                    0,
                 )
             total /= ti.f32(spp)
         for ch in ti.static(range(3)):
             image[i, j, ch] = total[ch]
 
 
-def render_image(buffers: SceneBuffers, *, spp: int, seed: int, sampler: str, arch: str = "auto") -> np.ndarray:
+def render_image(
+    buffers: SceneBuffers, *, spp: int, seed: int, sampler: str, arch: str = "auto"
+) -> np.ndarray:
     """Monte Carlo estimate of every pixel's box-filtered integral.
 
     Args:
@@ -62,7 +122,17 @@ def render_image(buffers: SceneBuffers, *, spp: int, seed: int, sampler: str, ar
     grid_x, grid_y = jitter_grid(spp)
     bg = buffers.background
     _render(
-        image, *buffers.geometry_args(), buffers.tile_size, buffers.tiles_x,
-        float(bg[0]), float(bg[1]), float(bg[2]), spp, grid_x, grid_y, SAMPLERS[sampler], seed & 0xFFFFFFFF,
+        image,
+        *buffers.geometry_args(),
+        buffers.tile_size,
+        buffers.tiles_x,
+        float(bg[0]),
+        float(bg[1]),
+        float(bg[2]),
+        spp,
+        grid_x,
+        grid_y,
+        SAMPLERS[sampler],
+        seed & 0xFFFFFFFF,
     )
     return image

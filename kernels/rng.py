@@ -49,7 +49,9 @@ def _pcg_hash_numpy(v: np.ndarray) -> np.ndarray:
     v = np.asarray(v).astype(np.uint32)
     with np.errstate(over="ignore"):
         state = v * np.uint32(_MUL) + np.uint32(_INC)
-        word = ((state >> ((state >> np.uint32(28)) + np.uint32(4))) ^ state) * np.uint32(_OUT)
+        word = (
+            (state >> ((state >> np.uint32(28)) + np.uint32(4))) ^ state
+        ) * np.uint32(_OUT)
     return (word >> np.uint32(22)) ^ word
 
 
@@ -65,12 +67,17 @@ def stream_key_numpy(seed, domain, index) -> np.ndarray:
 def uniform_numpy(seed, domain, index, counter) -> np.ndarray:
     """NumPy twin of `uniform_at(stream_key(seed, domain, index), counter)`, bit-exact."""
     with np.errstate(over="ignore"):
-        h = _pcg_hash_numpy(stream_key_numpy(seed, domain, index) + np.asarray(counter).astype(np.uint32))
+        h = _pcg_hash_numpy(
+            stream_key_numpy(seed, domain, index)
+            + np.asarray(counter).astype(np.uint32)
+        )
     return (h >> np.uint32(8)).astype(np.float32) * np.float32(_TO_UNIT)
 
 
 @ti.kernel
-def uniform_table(out: ti.types.ndarray(dtype=ti.f32, ndim=2), seed: ti.u32, domain: ti.u32):
+def uniform_table(
+    out: ti.types.ndarray(dtype=ti.f32, ndim=2), seed: ti.u32, domain: ti.u32
+):
     """out[i, c] = uniform_at(stream_key(seed, domain, i), c); for tests and inspection."""
     for i, c in ti.ndrange(out.shape[0], out.shape[1]):
         out[i, c] = uniform_at(stream_key(seed, domain, ti.u32(i)), ti.u32(c))

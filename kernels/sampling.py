@@ -36,11 +36,17 @@ class PixelStream:
 @ti.func
 def pixel_stream(seed: ti.u32, pixel: ti.u32) -> PixelStream:
     shift_key = stream_key(seed, DOMAIN_SHIFT, pixel)
-    return PixelStream(stream_key(seed, DOMAIN_PIXEL, pixel), bits_at(shift_key, 0), bits_at(shift_key, 1))
+    return PixelStream(
+        stream_key(seed, DOMAIN_PIXEL, pixel),
+        bits_at(shift_key, 0),
+        bits_at(shift_key, 1),
+    )
 
 
 @ti.func
-def pixel_sample(sampler: ti.i32, stream: PixelStream, s: ti.i32, grid_x: ti.i32, grid_y: ti.i32) -> ti.math.vec2:
+def pixel_sample(
+    sampler: ti.i32, stream: PixelStream, s: ti.i32, grid_x: ti.i32, grid_y: ti.i32
+) -> ti.math.vec2:
     """Position of sample `s` inside its pixel, in [0, 1)^2 pixel-local coordinates.
 
     jitter: one uniform point in each cell of a grid_x x grid_y grid (grid_x * grid_y = spp).
@@ -52,20 +58,29 @@ def pixel_sample(sampler: ti.i32, stream: PixelStream, s: ti.i32, grid_x: ti.i32
     if sampler == 0:
         u = ti.math.vec2(
             (ti.f32(s % grid_x) + uniform_at(stream.key, c)) / ti.f32(grid_x),
-            (ti.f32(s // grid_x) + uniform_at(stream.key, c + ti.u32(1))) / ti.f32(grid_y),
+            (ti.f32(s // grid_x) + uniform_at(stream.key, c + ti.u32(1)))
+            / ti.f32(grid_y),
         )
     elif sampler == 1:
-        u = ti.math.vec2(uniform_at(stream.key, c), uniform_at(stream.key, c + ti.u32(1)))
+        u = ti.math.vec2(
+            uniform_at(stream.key, c), uniform_at(stream.key, c + ti.u32(1))
+        )
     else:
         x = stream.shift_x + ti.u32(s) * ti.u32(_R2_A1)
         y = stream.shift_y + ti.u32(s) * ti.u32(_R2_A2)
-        u = ti.math.vec2(ti.f32(x >> ti.u32(8)) * _TO_UNIT, ti.f32(y >> ti.u32(8)) * _TO_UNIT)
+        u = ti.math.vec2(
+            ti.f32(x >> ti.u32(8)) * _TO_UNIT, ti.f32(y >> ti.u32(8)) * _TO_UNIT
+        )
     return u
 
 
 @ti.kernel
 def sample_positions(
-    out: ti.types.ndarray(dtype=ti.f32, ndim=4), sampler: ti.i32, seed: ti.u32, grid_x: ti.i32, grid_y: ti.i32
+    out: ti.types.ndarray(dtype=ti.f32, ndim=4),
+    sampler: ti.i32,
+    seed: ti.u32,
+    grid_x: ti.i32,
+    grid_y: ti.i32,
 ):
     """out[i, j, s] = canvas position (x, y) in pixels of sample s of pixel (row i, column j)."""
     for i, j, s in ti.ndrange(out.shape[0], out.shape[1], out.shape[2]):

@@ -20,7 +20,9 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> None:
     if not folder.is_dir():
         raise SceneError(f"folder {str(folder)!r} does not exist", source=str(path))
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
+        fd, tmp = tempfile.mkstemp(
+            dir=folder, prefix=f".{target.name}.", suffix=".part"
+        )
     except OSError as error:
         raise SceneError(f"cannot write: {error.strerror}", source=str(path)) from None
     try:

@@ -51,12 +51,16 @@ def cmd_render(args: argparse.Namespace) -> int:
         image = render_exact(scene)
         timer.lap("render (exact)")
     else:
-        image = render(scene, spp=args.spp, seed=args.seed, sampler=args.sampler, arch=args.arch)
+        image = render(
+            scene, spp=args.spp, seed=args.seed, sampler=args.sampler, arch=args.arch
+        )
         if args.verbose:
             from kernels import ensure_initialized
 
             print(f"backend: {ensure_initialized()}", file=sys.stderr)
-        timer.lap(f"render ({args.spp} spp, {args.sampler}, includes compile on first use)")
+        timer.lap(
+            f"render ({args.spp} spp, {args.sampler}, includes compile on first use)"
+        )
     write_image(args.output, image)
     timer.lap(f"write {args.output}")
     return 0
@@ -68,9 +72,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     scene = load_scene(args.scene)
     kinds: dict[str, int] = {}
     for shape in scene.shapes:
-        kinds[type(shape).__name__.lower()] = kinds.get(type(shape).__name__.lower(), 0) + 1
-    summary = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in kinds.items()) or "no shapes"
-    print(f"{args.scene}: valid scene, {scene.canvas.width} x {scene.canvas.height}, {summary}")
+        kinds[type(shape).__name__.lower()] = (
+            kinds.get(type(shape).__name__.lower(), 0) + 1
+        )
+    summary = (
+        ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in kinds.items())
+        or "no shapes"
+    )
+    print(
+        f"{args.scene}: valid scene, {scene.canvas.width} x {scene.canvas.height}, {summary}"
+    )
     return 0
 
 
@@ -78,7 +89,9 @@ def _positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer, got {text!r}"
+        ) from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
     return value
@@ -88,31 +101,54 @@ def _seed(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer seed, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected an integer seed, got {text!r}"
+        ) from None
     if not 0 <= value < 2**32:
         raise argparse.ArgumentTypeError(f"seed must lie in [0, 2**32), got {value}")
     return value
 
 
 def _add_sampling(parser: argparse.ArgumentParser, *, spp: int = 16) -> None:
-    parser.add_argument("--spp", type=_positive_int, default=spp, help=f"samples per pixel (default {spp})")
+    parser.add_argument(
+        "--spp",
+        type=_positive_int,
+        default=spp,
+        help=f"samples per pixel (default {spp})",
+    )
     parser.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
-    parser.add_argument("--sampler", choices=("jitter", "iid", "r2"), default="jitter",
-                        help="pixel sampler: stratified jitter (default), i.i.d., or shifted R2")
-    parser.add_argument("--arch", choices=("auto", "cpu", "gpu"), default="auto",
-                        help="Taichi backend: gpu tries CUDA then Vulkan, else the CPU (default auto = gpu)")
+    parser.add_argument(
+        "--sampler",
+        choices=("jitter", "iid", "r2"),
+        default="jitter",
+        help="pixel sampler: stratified jitter (default), i.i.d., or shifted R2",
+    )
+    parser.add_argument(
+        "--arch",
+        choices=("auto", "cpu", "gpu"),
+        default="auto",
+        help="Taichi backend: gpu tries CUDA then Vulkan, else the CPU (default auto = gpu)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="reynolds", description="Reynolds: a 2D differentiable renderer.")
+    parser = argparse.ArgumentParser(
+        prog="reynolds", description="Reynolds: a 2D differentiable renderer."
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("render", help="render a scene to PNG (8-bit) or NPY (float32)")
     p.add_argument("scene", help="scene file (JSON, format version 1)")
     p.add_argument("-o", "--output", required=True, help="output image, .png or .npy")
     _add_sampling(p)
-    p.add_argument("--exact", action="store_true", help="exact box-filtered image instead of Monte Carlo")
-    p.add_argument("-v", "--verbose", action="store_true", help="print timings to stderr")
+    p.add_argument(
+        "--exact",
+        action="store_true",
+        help="exact box-filtered image instead of Monte Carlo",
+    )
+    p.add_argument(
+        "-v", "--verbose", action="store_true", help="print timings to stderr"
+    )
     p.set_defaults(handler=cmd_render)
 
     p = sub.add_parser("validate", help="check a scene file and summarise it")

@@ -11,7 +11,9 @@ class SceneError(ValueError):
     `str(error)` is the single line the CLI prints after `error: `.
     """
 
-    def __init__(self, message: str, *, source: str | None = None, where: str | None = None):
+    def __init__(
+        self, message: str, *, source: str | None = None, where: str | None = None
+    ):
         self.message = message
         self.source = source
         self.where = where

@@ -40,7 +40,9 @@ def circle_region(center: np.ndarray, radius: float, tolerance: float) -> BaseGe
     # Vertex radius chosen so that the polygon's area equals pi r^2.
     r_vertex = radius * math.sqrt(2.0 * math.pi / (n * math.sin(2.0 * math.pi / n)))
     angles = np.arange(n) * (2.0 * math.pi / n)
-    pts = np.column_stack([center[0] + r_vertex * np.cos(angles), center[1] + r_vertex * np.sin(angles)])
+    pts = np.column_stack(
+        [center[0] + r_vertex * np.cos(angles), center[1] + r_vertex * np.sin(angles)]
+    )
     return GeosPolygon(pts)
 
 
@@ -55,16 +57,20 @@ def polygon_region(vertices: np.ndarray, fill_rule: str) -> BaseGeometry:
     if simple.is_valid:
         return simple
     ring = shapely.LineString(np.vstack([vertices, vertices[:1]]))
-    faces = list(shapely.get_parts(shapely.polygonize(shapely.get_parts(shapely.node(ring)))))
+    faces = list(
+        shapely.get_parts(shapely.polygonize(shapely.get_parts(shapely.node(ring))))
+    )
     if not faces:
         return GeosPolygon()
     probes = np.array([[p.x, p.y] for p in (f.point_on_surface() for f in faces)])
     keep = fill_inside(winding_numbers(vertices, probes), fill_rule)
-    kept = [f for f, k in zip(faces, keep) if k]
+    kept = [f for f, k in zip(faces, keep, strict=True) if k]
     return shapely.union_all(kept) if kept else GeosPolygon()
 
 
-def shape_region(shape: Shape, circle_tolerance: float = DEFAULT_CIRCLE_TOLERANCE) -> BaseGeometry:
+def shape_region(
+    shape: Shape, circle_tolerance: float = DEFAULT_CIRCLE_TOLERANCE
+) -> BaseGeometry:
     """The world-space region covered by `shape`, pixels."""
     if isinstance(shape, Polygon):
         return polygon_region(polygon_world(shape), shape.fill_rule)
@@ -78,11 +84,17 @@ def _polygonal(geometry: BaseGeometry) -> BaseGeometry:
     """The area-carrying part of an overlay result (drops stray lines and points)."""
     if geometry.geom_type in ("Polygon", "MultiPolygon"):
         return geometry
-    parts = [g for g in shapely.get_parts(geometry) if g.geom_type in ("Polygon", "MultiPolygon")]
+    parts = [
+        g
+        for g in shapely.get_parts(geometry)
+        if g.geom_type in ("Polygon", "MultiPolygon")
+    ]
     return shapely.union_all(parts) if parts else GeosPolygon()
 
 
-def _pieces(scene: Scene, circle_tolerance: float) -> list[tuple[BaseGeometry, np.ndarray]]:
+def _pieces(
+    scene: Scene, circle_tolerance: float
+) -> list[tuple[BaseGeometry, np.ndarray]]:
     """Disjoint regions of the canvas with their final composited colour."""
     width, height = scene.canvas.width, scene.canvas.height
     background = np.asarray(scene.canvas.background, dtype=np.float64)
@@ -106,15 +118,24 @@ def _pieces(scene: Scene, circle_tolerance: float) -> list[tuple[BaseGeometry, n
                 next_pieces.append((rest, transmittance, colour))
             if covered.area == 0:
                 continue
-            entry = (covered, transmittance * (1.0 - alpha), colour + transmittance * alpha * fill)
+            entry = (
+                covered,
+                transmittance * (1.0 - alpha),
+                colour + transmittance * alpha * fill,
+            )
             # Behind an opaque shape nothing below can show: the piece is final.
             (done if entry[1] == 0.0 else next_pieces).append(entry)
         open_pieces = next_pieces
     done.extend(open_pieces)
-    return [(piece, colour + transmittance * background) for piece, transmittance, colour in done]
+    return [
+        (piece, colour + transmittance * background)
+        for piece, transmittance, colour in done
+    ]
 
 
-def _pixel_areas(piece: BaseGeometry, width: int, height: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _pixel_areas(
+    piece: BaseGeometry, width: int, height: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rows, columns and areas of the pixels that `piece` overlaps."""
     xmin, ymin, xmax, ymax = piece.bounds
     j0, i0 = max(int(math.floor(xmin)), 0), max(int(math.floor(ymin)), 0)
@@ -134,7 +155,9 @@ def _pixel_areas(piece: BaseGeometry, width: int, height: int) -> tuple[np.ndarr
     return rows, cols, areas
 
 
-def render_exact_image(scene: Scene, *, circle_tolerance: float = DEFAULT_CIRCLE_TOLERANCE) -> np.ndarray:
+def render_exact_image(
+    scene: Scene, *, circle_tolerance: float = DEFAULT_CIRCLE_TOLERANCE
+) -> np.ndarray:
     """Exact box-filtered image of `scene`.
 
     Args:

@@ -7,7 +7,9 @@ import numpy as np
 from renderer.scene import Circle, Polygon, Shape, Transform, rotation_matrix
 
 
-def transform_points(points: np.ndarray, pivot: np.ndarray, transform: Transform) -> np.ndarray:
+def transform_points(
+    points: np.ndarray, pivot: np.ndarray, transform: Transform
+) -> np.ndarray:
     """Apply `transform` about `pivot`: x' = R(rotate) (scale (x - pivot)) + pivot + translate.
 
     Args:
@@ -23,12 +25,18 @@ def transform_points(points: np.ndarray, pivot: np.ndarray, transform: Transform
 
 def polygon_world(shape: Polygon) -> np.ndarray:
     """`[N, 2]` float64 world-space vertices of a polygon."""
-    return transform_points(np.array(shape.points, dtype=np.float64), np.array(shape.pivot()), shape.transform)
+    return transform_points(
+        np.array(shape.points, dtype=np.float64),
+        np.array(shape.pivot()),
+        shape.transform,
+    )
 
 
 def circle_world(shape: Circle) -> tuple[np.ndarray, float]:
     """World-space centre `[2]` and radius of a circle (rotation about the centre is moot)."""
-    center = np.array(shape.center, dtype=np.float64) + np.asarray(shape.transform.translate)
+    center = np.array(shape.center, dtype=np.float64) + np.asarray(
+        shape.transform.translate
+    )
     return center, shape.radius * shape.transform.scale
 
 
@@ -38,7 +46,12 @@ def world_bounds(shape: Shape) -> tuple[float, float, float, float]:
         pts = polygon_world(shape)
         return (*pts.min(axis=0), *pts.max(axis=0))
     center, radius = circle_world(shape)
-    return (center[0] - radius, center[1] - radius, center[0] + radius, center[1] + radius)
+    return (
+        center[0] - radius,
+        center[1] - radius,
+        center[0] + radius,
+        center[1] + radius,
+    )
 
 
 def winding_numbers(vertices: np.ndarray, points: np.ndarray) -> np.ndarray:

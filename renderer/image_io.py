@@ -22,7 +22,10 @@ def check_image_path(path: str | os.PathLike) -> str:
     """The lower-case suffix of an output image path, or a `SceneError` if unsupported."""
     suffix = Path(path).suffix.lower()
     if suffix not in IMAGE_SUFFIXES:
-        raise SceneError(f"unsupported image type {suffix or '(none)'!r}; use .png or .npy", source=str(path))
+        raise SceneError(
+            f"unsupported image type {suffix or '(none)'!r}; use .png or .npy",
+            source=str(path),
+        )
     return suffix
 
 
@@ -75,7 +78,9 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
     except (OSError, ValueError) as error:
         raise SceneError(f"cannot read image: {error}", source=str(path)) from None
     if image.ndim != 3 or image.shape[2] != 3:
-        raise SceneError(f"expected an H x W x 3 image, got shape {image.shape}", source=str(path))
+        raise SceneError(
+            f"expected an H x W x 3 image, got shape {image.shape}", source=str(path)
+        )
     if not np.all(np.isfinite(image)):
         raise SceneError("image holds NaN or infinite values", source=str(path))
     return image

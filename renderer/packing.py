@@ -25,7 +25,9 @@ def _nonempty(array: np.ndarray, dtype) -> np.ndarray:
     return array if array.shape[0] else np.zeros((1, *array.shape[1:]), dtype=dtype)
 
 
-def world_geometry(scene: Scene) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def world_geometry(
+    scene: Scene,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """World-space geometry of every shape, transforms applied, float64 pixels.
 
     Returns:
@@ -35,12 +37,19 @@ def world_geometry(scene: Scene) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
     shapes = scene.shapes
     n = len(shapes)
     is_polygon = np.array([isinstance(s, Polygon) for s in shapes], dtype=bool)
-    counts = np.array([len(s.points) if isinstance(s, Polygon) else 0 for s in shapes], dtype=np.int64)
-    translate = np.array([s.transform.translate for s in shapes], dtype=np.float64).reshape(n, 2)
+    counts = np.array(
+        [len(s.points) if isinstance(s, Polygon) else 0 for s in shapes], dtype=np.int64
+    )
+    translate = np.array(
+        [s.transform.translate for s in shapes], dtype=np.float64
+    ).reshape(n, 2)
     angle = np.radians([s.transform.rotate for s in shapes])
     scale = np.array([s.transform.scale for s in shapes], dtype=np.float64)
 
-    local = np.array([p for s in shapes if isinstance(s, Polygon) for p in s.points], dtype=np.float64).reshape(-1, 2)
+    local = np.array(
+        [p for s in shapes if isinstance(s, Polygon) for p in s.points],
+        dtype=np.float64,
+    ).reshape(-1, 2)
     owner = np.repeat(np.arange(n), counts)
     pivots = np.zeros((n, 2))
     if local.size:
@@ -49,7 +58,9 @@ def world_geometry(scene: Scene) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
     # x' = R (s (x - pivot)) + pivot + t, R clockwise on screen (y down).
     rel = (local - pivots[owner]) * scale[owner, None]
     cos, sin = np.cos(angle)[owner], np.sin(angle)[owner]
-    verts = np.column_stack([cos * rel[:, 0] - sin * rel[:, 1], sin * rel[:, 0] + cos * rel[:, 1]])
+    verts = np.column_stack(
+        [cos * rel[:, 0] - sin * rel[:, 1], sin * rel[:, 0] + cos * rel[:, 1]]
+    )
     verts += pivots[owner] + translate[owner]
 
     circle = np.zeros((n, 3))
@@ -58,7 +69,9 @@ def world_geometry(scene: Scene) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
         circle[circ, :2] = np.array([shapes[k].center for k in circ]) + translate[circ]
         circle[circ, 2] = np.array([shapes[k].radius for k in circ]) * scale[circ]
 
-    bounds = np.column_stack([circle[:, :2] - circle[:, 2:], circle[:, :2] + circle[:, 2:]])
+    bounds = np.column_stack(
+        [circle[:, :2] - circle[:, 2:], circle[:, :2] + circle[:, 2:]]
+    )
     if verts.size:
         starts = np.cumsum(counts) - counts
         poly = np.nonzero(is_polygon)[0]
@@ -84,7 +97,9 @@ def pack_scene(scene: Scene, *, tile_size: int | None = None) -> SceneBuffers:
     # Widen bounds so that the float32 kernels never cut off a point of a shape.
     margin = 1e-5 * (np.abs(bounds) + 1.0)
     bounds = bounds + np.where(np.arange(4) < 2, -1.0, 1.0) * margin
-    tile_start, tile_shapes, tiles_x, tiles_y = bin_shapes(bounds, width, height, tile_size)
+    tile_start, tile_shapes, tiles_x, tiles_y = bin_shapes(
+        bounds, width, height, tile_size
+    )
     return SceneBuffers(
         width=width,
         height=height,
@@ -92,7 +107,9 @@ def pack_scene(scene: Scene, *, tile_size: int | None = None) -> SceneBuffers:
         kind=_nonempty(kind.reshape(-1), np.int32),
         fill_rule=_nonempty(fill_rule.reshape(-1), np.int32),
         color=_nonempty(np.array([s.fill for s in shapes]).reshape(-1, 3), np.float32),
-        opacity=_nonempty(np.array([s.opacity for s in shapes]).reshape(-1), np.float32),
+        opacity=_nonempty(
+            np.array([s.opacity for s in shapes]).reshape(-1), np.float32
+        ),
         vert_start=_nonempty(np.cumsum(counts) - counts, np.int32),
         vert_count=_nonempty(counts, np.int32),
         verts=_nonempty(verts, np.float32),

@@ -55,25 +55,35 @@ def parse_name(scene: Scene, name: str) -> ParamRef:
         return ParamRef(name, None, BACKGROUND)
     match = _NAME.match(name)
     if not match:
-        raise SceneError(f"not a parameter name: {name!r} (expected <id>.<attribute> or background)")
+        raise SceneError(
+            f"not a parameter name: {name!r} (expected <id>.<attribute> or background)"
+        )
     shape_id, attribute, index = match["id"], match["attr"], match["index"]
     try:
         shape = scene.shape(shape_id)
     except KeyError:
-        raise SceneError(f"unknown parameter {name!r}: no shape with id {shape_id!r}") from None
+        raise SceneError(
+            f"unknown parameter {name!r}: no shape with id {shape_id!r}"
+        ) from None
     allowed = KIND_ATTRIBUTES[type(shape)]
     if attribute not in allowed:
-        raise SceneError(f"unknown parameter {name!r}: a {type(shape).__name__.lower()} has {', '.join(allowed)}")
+        raise SceneError(
+            f"unknown parameter {name!r}: a {type(shape).__name__.lower()} has {', '.join(allowed)}"
+        )
     if index is not None:
         if attribute != "points":
             raise SceneError(f"unknown parameter {name!r}: only points take an index")
         if int(index) >= len(shape.points):
-            raise SceneError(f"unknown parameter {name!r}: {shape_id!r} has {len(shape.points)} points")
+            raise SceneError(
+                f"unknown parameter {name!r}: {shape_id!r} has {len(shape.points)} points"
+            )
         return ParamRef(name, shape_id, attribute, int(index))
     return ParamRef(name, shape_id, attribute)
 
 
-def param_names(scene: Scene, *, geometry_only: bool = False, include_occluders: bool = True) -> list[str]:
+def param_names(
+    scene: Scene, *, geometry_only: bool = False, include_occluders: bool = True
+) -> list[str]:
     """Every parameter name of `scene` (whole `points`, not per-vertex), shapes in order.
 
     Args:
@@ -128,19 +138,27 @@ def set_param(scene: Scene, name: str, value) -> Scene:
     old = get_param(scene, name)
     new = np.asarray(value, dtype=np.float64)
     if new.shape != old.shape:
-        raise SceneError(f"parameter {name!r} has shape {old.shape}, got a value of shape {new.shape}")
+        raise SceneError(
+            f"parameter {name!r} has shape {old.shape}, got a value of shape {new.shape}"
+        )
     new = _checked(name, ref.attribute, new)
     if ref.shape_id is None:
-        return dataclasses.replace(scene, canvas=dataclasses.replace(scene.canvas, background=_as_tuple(new)))
+        return dataclasses.replace(
+            scene, canvas=dataclasses.replace(scene.canvas, background=_as_tuple(new))
+        )
     shape = scene.shape(ref.shape_id)
     if ref.attribute in TRANSFORM_ATTRIBUTES:
-        transform = dataclasses.replace(shape.transform, **{ref.attribute: _as_tuple(new)})
+        transform = dataclasses.replace(
+            shape.transform, **{ref.attribute: _as_tuple(new)}
+        )
         return scene.replace_shape(dataclasses.replace(shape, transform=transform))
     if ref.index is not None:
         points = np.array(shape.points, dtype=np.float64)
         points[ref.index] = new
         new = points
-    return scene.replace_shape(dataclasses.replace(shape, **{ref.attribute: _as_tuple(new)}))
+    return scene.replace_shape(
+        dataclasses.replace(shape, **{ref.attribute: _as_tuple(new)})
+    )
 
 
 class ParamVector:
@@ -171,13 +189,23 @@ class ParamVector:
     def split(self, vector: np.ndarray) -> dict[str, np.ndarray]:
         vector = np.asarray(vector, dtype=np.float64)
         if vector.shape != (self.size,):
-            raise ValueError(f"expected a vector of {self.size} values, got shape {vector.shape}")
+            raise ValueError(
+                f"expected a vector of {self.size} values, got shape {vector.shape}"
+            )
         return {
             n: vector[a:b].reshape(s)
-            for n, s, a, b in zip(self.names, self.shapes, self.offsets[:-1], self.offsets[1:])
+            for n, s, a, b in zip(
+                self.names,
+                self.shapes,
+                self.offsets[:-1],
+                self.offsets[1:],
+                strict=True,
+            )
         }
 
     def join(self, values: dict[str, np.ndarray]) -> np.ndarray:
         if not self.names:
             return np.zeros(0)
-        return np.concatenate([np.asarray(values[n], dtype=np.float64).ravel() for n in self.names])
+        return np.concatenate(
+            [np.asarray(values[n], dtype=np.float64).ravel() for n in self.names]
+        )

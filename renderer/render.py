@@ -16,7 +16,11 @@ def check_sampling(*, spp: int, seed: int, sampler: str, arch: str) -> None:
     """Refuse option values the kernels cannot honour, with a message naming the option."""
     if isinstance(spp, bool) or not isinstance(spp, (int, np.integer)) or spp < 1:
         raise ValueError(f"spp must be a positive integer, got {spp!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
+    if (
+        isinstance(seed, bool)
+        or not isinstance(seed, (int, np.integer))
+        or not 0 <= seed < 2**32
+    ):
         raise ValueError(f"seed must be an integer in [0, 2**32), got {seed!r}")
     if sampler not in SAMPLERS:
         raise ValueError(f"sampler must be one of {tuple(SAMPLERS)}, got {sampler!r}")
@@ -24,7 +28,14 @@ def check_sampling(*, spp: int, seed: int, sampler: str, arch: str) -> None:
         raise ValueError(f"arch must be one of {ARCHES}, got {arch!r}")
 
 
-def render(scene: Scene, *, spp: int = 16, seed: int = 0, sampler: str = "jitter", arch: str = "auto") -> np.ndarray:
+def render(
+    scene: Scene,
+    *,
+    spp: int = 16,
+    seed: int = 0,
+    sampler: str = "jitter",
+    arch: str = "auto",
+) -> np.ndarray:
     """Monte Carlo estimate of the box-filtered image (DESIGN.md section 1).
 
     Args:
@@ -39,10 +50,14 @@ def render(scene: Scene, *, spp: int = 16, seed: int = 0, sampler: str = "jitter
         the integral of the picture over [j, j+1] x [i, i+1].
     """
     check_sampling(spp=spp, seed=seed, sampler=sampler, arch=arch)
-    return render_image(pack_scene(scene), spp=int(spp), seed=int(seed), sampler=sampler, arch=arch)
+    return render_image(
+        pack_scene(scene), spp=int(spp), seed=int(seed), sampler=sampler, arch=arch
+    )
 
 
-def render_exact(scene: Scene, *, circle_tolerance: float = DEFAULT_CIRCLE_TOLERANCE) -> np.ndarray:
+def render_exact(
+    scene: Scene, *, circle_tolerance: float = DEFAULT_CIRCLE_TOLERANCE
+) -> np.ndarray:
     """Exact box-filtered image: polygon areas in float64, circles within `circle_tolerance`.
 
     Returns:

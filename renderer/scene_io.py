@@ -83,7 +83,9 @@ def _describe(value: Any) -> str:
     return repr(value)
 
 
-def _fields(value: Any, path: str, required: tuple[str, ...], optional: tuple[str, ...]) -> dict:
+def _fields(
+    value: Any, path: str, required: tuple[str, ...], optional: tuple[str, ...]
+) -> dict:
     if not isinstance(value, dict):
         raise _fail(path, f"expected an object, got {_describe(value)}")
     for key in getattr(value, "duplicates", ()):
@@ -147,8 +149,12 @@ def _transform(value: Any, path: str) -> Transform:
         translate=_vector(data["translate"], _join(path, "translate"), 2, "[tx, ty]")
         if "translate" in data
         else t.translate,
-        rotate=_number(data["rotate"], _join(path, "rotate")) if "rotate" in data else t.rotate,
-        scale=_positive(data["scale"], _join(path, "scale")) if "scale" in data else t.scale,
+        rotate=_number(data["rotate"], _join(path, "rotate"))
+        if "rotate" in data
+        else t.rotate,
+        scale=_positive(data["scale"], _join(path, "scale"))
+        if "scale" in data
+        else t.scale,
     )
 
 
@@ -173,17 +179,26 @@ def _common(data: dict, path: str) -> dict:
 
 
 def _polygon(data: dict, path: str) -> Polygon:
-    _fields(data, path, ("id", "type", "points", "fill"), _COMMON_OPTIONAL + ("fill_rule",))
+    _fields(
+        data, path, ("id", "type", "points", "fill"), _COMMON_OPTIONAL + ("fill_rule",)
+    )
     points_path = _join(path, "points")
     raw = data["points"]
     if not isinstance(raw, list):
-        raise _fail(points_path, f"expected an array of [x, y] points, got {_describe(raw)}")
+        raise _fail(
+            points_path, f"expected an array of [x, y] points, got {_describe(raw)}"
+        )
     if len(raw) < 3:
         raise _fail(points_path, f"a polygon needs at least 3 points, got {len(raw)}")
-    points = tuple(_vector(p, _join(points_path, i), 2, "a point [x, y]") for i, p in enumerate(raw))
+    points = tuple(
+        _vector(p, _join(points_path, i), 2, "a point [x, y]")
+        for i, p in enumerate(raw)
+    )
     extra = {}
     if "fill_rule" in data:
-        extra["fill_rule"] = _choice(data["fill_rule"], _join(path, "fill_rule"), FILL_RULES)
+        extra["fill_rule"] = _choice(
+            data["fill_rule"], _join(path, "fill_rule"), FILL_RULES
+        )
     return Polygon(points=points, **_common(data, path), **extra)
 
 
@@ -196,7 +211,10 @@ def _circle(data: dict, path: str) -> Circle:
     )
 
 
-_PARSERS: dict[type[Shape], Callable[[dict, str], Shape]] = {Polygon: _polygon, Circle: _circle}
+_PARSERS: dict[type[Shape], Callable[[dict, str], Shape]] = {
+    Polygon: _polygon,
+    Circle: _circle,
+}
 
 
 def _shape(value: Any, path: str) -> Shape:
@@ -209,7 +227,10 @@ def _shape(value: Any, path: str) -> Shape:
         raise _fail(_join(path, "id"), "expected a non-empty string")
     kind = value["type"]
     if not isinstance(kind, str) or kind not in SHAPE_KINDS:
-        raise _fail(_join(path, "type"), f"unknown shape type {kind!r} (known: {', '.join(SHAPE_KINDS)})")
+        raise _fail(
+            _join(path, "type"),
+            f"unknown shape type {kind!r} (known: {', '.join(SHAPE_KINDS)})",
+        )
     return _PARSERS[SHAPE_KINDS[kind]](value, path)
 
 
@@ -218,8 +239,12 @@ def _canvas(value: Any, path: str) -> Canvas:
     width = _positive_int(data["width"], _join(path, "width"))
     height = _positive_int(data["height"], _join(path, "height"))
     if width * height > MAX_PIXELS:
-        raise _fail(path, f"width * height = {width * height} exceeds the limit of {MAX_PIXELS}")
-    background = _vector(data["background"], _join(path, "background"), 3, "an RGB colour")
+        raise _fail(
+            path, f"width * height = {width * height} exceeds the limit of {MAX_PIXELS}"
+        )
+    background = _vector(
+        data["background"], _join(path, "background"), 3, "an RGB colour"
+    )
     return Canvas(width=width, height=height, background=background)
 
 
@@ -232,26 +257,41 @@ def parse_scene(data: Any, *, source: str | None = None) -> Scene:
     try:
         top = _fields(data, "", ("version", "canvas", "shapes"), ("description",))
         version = top["version"]
-        if isinstance(version, bool) or version != FORMAT_VERSION or not isinstance(version, int):
-            raise _fail("version", f"unsupported version {version!r} (this reader knows 1)")
+        if (
+            isinstance(version, bool)
+            or version != FORMAT_VERSION
+            or not isinstance(version, int)
+        ):
+            raise _fail(
+                "version", f"unsupported version {version!r} (this reader knows 1)"
+            )
         description = top.get("description")
         if description is not None and not isinstance(description, str):
-            raise _fail("description", f"expected a string, got {_describe(description)}")
+            raise _fail(
+                "description", f"expected a string, got {_describe(description)}"
+            )
         canvas = _canvas(top["canvas"], "canvas")
         raw_shapes = top["shapes"]
         if not isinstance(raw_shapes, list):
-            raise _fail("shapes", f"expected an array of shapes, got {_describe(raw_shapes)}")
+            raise _fail(
+                "shapes", f"expected an array of shapes, got {_describe(raw_shapes)}"
+            )
         shapes = []
         seen: dict[str, int] = {}
         for i, raw in enumerate(raw_shapes):
             shape = _shape(raw, _join("shapes", i))
             if shape.id in seen:
-                raise _fail(_join(_join("shapes", i), "id"), f"duplicate id {shape.id!r} (first used by shapes[{seen[shape.id]}])")
+                raise _fail(
+                    _join(_join("shapes", i), "id"),
+                    f"duplicate id {shape.id!r} (first used by shapes[{seen[shape.id]}])",
+                )
             seen[shape.id] = i
             shapes.append(shape)
         return Scene(canvas=canvas, shapes=tuple(shapes), description=description)
     except SceneError as error:
-        raise error.with_source(source) if source else error
+        if not source:
+            raise
+        raise error.with_source(source) from None
 
 
 def parse_scene_text(text: str, *, source: str) -> Scene:
@@ -259,9 +299,15 @@ def parse_scene_text(text: str, *, source: str) -> Scene:
     try:
         data = _decode(text)
     except json.JSONDecodeError as error:
-        raise SceneError(f"invalid JSON: {error.msg}", source=source, where=f"line {error.lineno} column {error.colno}") from None
+        raise SceneError(
+            f"invalid JSON: {error.msg}",
+            source=source,
+            where=f"line {error.lineno} column {error.colno}",
+        ) from None
     except RecursionError:
         raise SceneError("invalid JSON: nested too deeply", source=source) from None
+    except ValueError as error:  # e.g. an integer literal of more than 4300 digits
+        raise SceneError(f"invalid JSON: {error}", source=source) from None
     return parse_scene(data, source=source)
 
 
@@ -316,13 +362,21 @@ def scene_to_dict(scene: Scene) -> dict:
             out["role"] = shape.role
         if not shape.transform.is_identity():
             t = shape.transform
-            out["transform"] = {"translate": _vec(t.translate), "rotate": _round(t.rotate), "scale": _round(t.scale)}
+            out["transform"] = {
+                "translate": _vec(t.translate),
+                "rotate": _round(t.rotate),
+                "scale": _round(t.scale),
+            }
         shapes.append(out)
     data: dict[str, Any] = {"version": FORMAT_VERSION}
     if scene.description is not None:
         data["description"] = scene.description
     canvas = scene.canvas
-    data["canvas"] = {"width": canvas.width, "height": canvas.height, "background": _vec(canvas.background)}
+    data["canvas"] = {
+        "width": canvas.width,
+        "height": canvas.height,
+        "background": _vec(canvas.background),
+    }
     data["shapes"] = shapes
     return data
 

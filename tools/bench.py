@@ -21,6 +21,7 @@ import numpy as np
 
 from renderer import parse_scene, render
 
+
 def random_triangles(count: int, size: int, *, radius: float, seed: int = 1) -> dict:
     """A scene dict of `count` random triangles of circumradius about `radius` pixels."""
     rng = np.random.default_rng(seed)
@@ -39,14 +40,25 @@ def random_triangles(count: int, size: int, *, radius: float, seed: int = 1) -> 
                 "opacity": round(float(rng.uniform(0.5, 1.0)), 3),
             }
         )
-    return {"version": 1, "canvas": {"width": size, "height": size, "background": [1, 1, 1]}, "shapes": shapes}
+    return {
+        "version": 1,
+        "canvas": {"width": size, "height": size, "background": [1, 1, 1]},
+        "shapes": shapes,
+    }
 
 
 def one_triangle(size: int) -> dict:
     return {
         "version": 1,
         "canvas": {"width": size, "height": size, "background": [1, 1, 1]},
-        "shapes": [{"id": "tri", "type": "polygon", "points": [[30.5, 200.25], [128.3, 20.7], [230.1, 180.9]], "fill": [0.8, 0.2, 0.1]}],
+        "shapes": [
+            {
+                "id": "tri",
+                "type": "polygon",
+                "points": [[30.5, 200.25], [128.3, 20.7], [230.1, 180.9]],
+                "fill": [0.8, 0.2, 0.1],
+            }
+        ],
     }
 
 
@@ -55,8 +67,20 @@ def occluded_circle(size: int) -> dict:
         "version": 1,
         "canvas": {"width": size, "height": size, "background": [1, 1, 1]},
         "shapes": [
-            {"id": "disc", "type": "circle", "center": [120.3, 130.7], "radius": 70.2, "fill": [0.1, 0.45, 0.9]},
-            {"id": "bar", "type": "polygon", "role": "occluder", "points": [[140, 10], [170, 10], [170, 246], [140, 246]], "fill": [0.25, 0.25, 0.25]},
+            {
+                "id": "disc",
+                "type": "circle",
+                "center": [120.3, 130.7],
+                "radius": 70.2,
+                "fill": [0.1, 0.45, 0.9],
+            },
+            {
+                "id": "bar",
+                "type": "polygon",
+                "role": "occluder",
+                "points": [[140, 10], [170, 10], [170, 246], [140, 246]],
+                "fill": [0.25, 0.25, 0.25],
+            },
         ],
     }
 
@@ -91,21 +115,32 @@ def time_calls(fn: Callable[[], object], runs: int) -> tuple[float, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=7, help="timed runs per case (median reported)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--runs", type=int, default=7, help="timed runs per case (median reported)"
+    )
     parser.add_argument("--spp", type=int, nargs="+", default=[4, 16])
     parser.add_argument("--arch", choices=("auto", "cpu", "gpu"), default="auto")
-    parser.add_argument("--cases", nargs="+", default=list(CASES), help="subset of case names")
+    parser.add_argument(
+        "--cases", nargs="+", default=list(CASES), help="subset of case names"
+    )
     args = parser.parse_args(argv)
 
-    print("| case | spp | compile (s) | forward median (ms) | Msamples/s | peak RSS (MiB) |")
+    print(
+        "| case | spp | compile (s) | forward median (ms) | Msamples/s | peak RSS (MiB) |"
+    )
     print("|---|---|---|---|---|---|")
     first_case = True
     for name in args.cases:
         scene = parse_scene(CASES[name]())
         pixels = scene.canvas.width * scene.canvas.height
         for spp in args.spp:
-            first, median = time_calls(lambda: render(scene, spp=spp, seed=0, arch=args.arch), args.runs)
+            first, median = time_calls(
+                lambda s=scene, n=spp: render(s, spp=n, seed=0, arch=args.arch),
+                args.runs,
+            )
             compile_s = first - median
             note = " (includes Taichi init)" if first_case else ""
             first_case = False
