@@ -1,18 +1,21 @@
 """Taichi kernels of Reynolds: arrays in, arrays out. Only `renderer` imports this package."""
 
-from kernels.binning import bin_shapes, choose_tile_size
-from kernels.buffers import (
+import os
+
+# Taichi prints a banner on import unless told not to; this must run before its import.
+os.environ.setdefault("ENABLE_TAICHI_HEADER_PRINT", "0")
+
+from kernels.binning import bin_shapes, choose_tile_size  # noqa: E402
+from kernels.buffers import (  # noqa: E402
     KIND_CIRCLE,
     KIND_POLYGON,
     RULE_EVENODD,
     RULE_NONZERO,
     SceneBuffers,
 )
-from kernels.forward import render_image
-from kernels.runtime import (
-    ensure_initialized,  # first: it silences Taichi's import banner
-)
-from kernels.sampling import SAMPLERS
+from kernels.forward import render_image  # noqa: E402
+from kernels.runtime import ensure_initialized  # noqa: E402
+from kernels.sampling import SAMPLERS  # noqa: E402
 
 __all__ = [
     "KIND_CIRCLE",

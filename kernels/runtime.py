@@ -6,10 +6,7 @@ import contextlib
 import io
 import os
 
-# Taichi prints a banner on import unless told not to; set before the first import.
-os.environ.setdefault("ENABLE_TAICHI_HEADER_PRINT", "0")
-
-import taichi as ti  # noqa: E402
+import taichi as ti
 
 ARCHES = ("auto", "cpu", "gpu")
 _state: dict[str, str] = {}

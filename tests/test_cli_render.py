@@ -70,3 +70,20 @@ def test_bad_option_values_are_refused(tmp_path, capsys):
             main(["render", HOUSE, "-o", str(tmp_path / "x.png"), *argv])
         assert info.value.code == 2
     assert not list(tmp_path.iterdir())
+
+
+def test_console_program_is_silent_on_success(tmp_path):
+    # No Taichi banner, no "Starting on arch" line: a successful render prints nothing.
+    import subprocess
+    import sys
+
+    exe = [sys.executable, "-c", "from renderer.cli import entry_point; entry_point()"]
+    out = tmp_path / "h.png"
+    result = subprocess.run(
+        exe + ["render", HOUSE, "-o", str(out), "--arch", "cpu"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0
+    assert (result.stdout, result.stderr) == ("", "")
+    assert out.stat().st_size > 0
