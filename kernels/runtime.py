@@ -26,11 +26,16 @@ def ensure_initialized(arch: str = "auto") -> str:
         arch: "cpu"; "gpu" (CUDA, then Vulkan, falling back to the CPU); or "auto"
             (same list as "gpu"). Only the first call chooses: `ti.init` would destroy
             every field, so later calls with another choice keep the backend in use.
+    Compiled kernels are cached in ~/.cache/reynolds/taichi, or in the folder named by
+    the environment variable REYNOLDS_KERNEL_CACHE.
     """
     if arch not in ARCHES:
         raise ValueError(f"arch must be one of {ARCHES}, got {arch!r}")
     if "backend" not in _state:
-        cache = os.path.join(os.path.expanduser("~"), ".cache", "reynolds", "taichi")
+        default_cache = os.path.join(
+            os.path.expanduser("~"), ".cache", "reynolds", "taichi"
+        )
+        cache = os.environ.get("REYNOLDS_KERNEL_CACHE", default_cache)
         with contextlib.redirect_stdout(io.StringIO()):
             ti.init(
                 arch=_candidates(arch),

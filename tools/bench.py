@@ -1,19 +1,23 @@
-"""Benchmark of the forward renderer (and, where available, the backward pass).
+"""Benchmark of the forward renderer.
 
-Prints a Markdown table: compile time (first call minus the steady median), median time
-of at least 5 runs after a warm-up, samples per second and the process's peak resident
-memory. Scenes with random triangles are generated from a fixed seed so runs compare.
+Prints the one-off start-up cost (Taichi init and kernel compilation with an empty
+kernel cache), then a Markdown table per case: median time of several runs after a
+warm-up, samples per second (pixels x spp / time) and the process's peak resident
+memory. Random-triangle scenes come from a fixed seed so runs compare.
 
-    python tools/bench.py                 # all cases, 4 and 16 spp
-    python tools/bench.py --runs 9 --arch cpu
+    python tools/bench.py
+    python tools/bench.py --runs 9 --arch cpu --spp 4 16
 """
 
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import resource
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 
@@ -48,21 +52,18 @@ def random_triangles(count: int, size: int, *, radius: float, seed: int = 1) -> 
 
 
 def one_triangle(size: int) -> dict:
+    points = [[30.5, 200.25], [128.3, 20.7], [230.1, 180.9]]
     return {
         "version": 1,
         "canvas": {"width": size, "height": size, "background": [1, 1, 1]},
         "shapes": [
-            {
-                "id": "tri",
-                "type": "polygon",
-                "points": [[30.5, 200.25], [128.3, 20.7], [230.1, 180.9]],
-                "fill": [0.8, 0.2, 0.1],
-            }
+            {"id": "tri", "type": "polygon", "points": points, "fill": [0.8, 0.2, 0.1]}
         ],
     }
 
 
 def occluded_circle(size: int) -> dict:
+    bar = [[140, 10], [170, 10], [170, 246], [140, 246]]
     return {
         "version": 1,
         "canvas": {"width": size, "height": size, "background": [1, 1, 1]},
@@ -78,7 +79,7 @@ def occluded_circle(size: int) -> dict:
                 "id": "bar",
                 "type": "polygon",
                 "role": "occluder",
-                "points": [[140, 10], [170, 10], [170, 246], [140, 246]],
+                "points": bar,
                 "fill": [0.25, 0.25, 0.25],
             },
         ],
@@ -90,9 +91,11 @@ CASES: dict[str, Callable[[], dict]] = {
     "100 triangles 256²": lambda: random_triangles(100, 256, radius=14.0),
     "1000 triangles 512²": lambda: random_triangles(1000, 512, radius=14.0),
     "circle + occluder 256²": lambda: occluded_circle(256),
-    # Same density as the 1000-triangle case on twice the area: tests that time scales
-    # with work per tile, not with the number of shapes.
-    "2000 triangles 724²": lambda: random_triangles(2000, 724, radius=14.0, seed=2),
+    # Twice the shapes at half the area each on the same canvas: the same coverage per
+    # tile. Time should follow work per tile (and the longer total perimeter), not count.
+    "2000 half-size triangles 512²": lambda: random_triangles(
+        2000, 512, radius=14.0 / math.sqrt(2.0), seed=2
+    ),
 }
 
 
@@ -100,18 +103,15 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def time_calls(fn: Callable[[], object], runs: int) -> tuple[float, float]:
-    """(first call seconds, median of `runs` later calls in seconds)."""
-    t0 = time.perf_counter()
+def median_seconds(fn: Callable[[], object], runs: int) -> float:
+    """Median wall time of `runs` calls of `fn`, after one warm-up call."""
     fn()
-    first = time.perf_counter() - t0
-    fn()  # warm-up after compilation
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    return first, statistics.median(times)
+    return statistics.median(times)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,39 +119,44 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--runs", type=int, default=7, help="timed runs per case (median reported)"
+        "--runs",
+        type=int,
+        default=7,
+        help="timed runs per case (median reported, at least 5)",
     )
     parser.add_argument("--spp", type=int, nargs="+", default=[4, 16])
     parser.add_argument("--arch", choices=("auto", "cpu", "gpu"), default="auto")
     parser.add_argument(
-        "--cases", nargs="+", default=list(CASES), help="subset of case names"
+        "--cases", nargs="+", default=list(CASES), choices=list(CASES), metavar="CASE"
     )
     args = parser.parse_args(argv)
+    runs = max(args.runs, 5)
 
-    print(
-        "| case | spp | compile (s) | forward median (ms) | Msamples/s | peak RSS (MiB) |"
-    )
-    print("|---|---|---|---|---|---|")
-    first_case = True
-    for name in args.cases:
-        scene = parse_scene(CASES[name]())
-        pixels = scene.canvas.width * scene.canvas.height
-        for spp in args.spp:
-            first, median = time_calls(
-                lambda s=scene, n=spp: render(s, spp=n, seed=0, arch=args.arch),
-                args.runs,
-            )
-            compile_s = first - median
-            note = " (includes Taichi init)" if first_case else ""
-            first_case = False
-            print(
-                f"| {name} | {spp} | {compile_s:.2f}{note} | {1e3 * median:.1f} | "
-                f"{pixels * spp / median / 1e6:.0f} | {peak_rss_mib():.0f} |"
-            )
-            sys.stdout.flush()
-    from kernels import ensure_initialized
+    with tempfile.TemporaryDirectory() as cache:
+        os.environ["REYNOLDS_KERNEL_CACHE"] = cache  # an empty cache: real compile time
+        warm_scene = parse_scene(one_triangle(64))
+        t0 = time.perf_counter()
+        render(warm_scene, spp=1, seed=0, arch=args.arch)
+        startup = time.perf_counter() - t0
+        from kernels import ensure_initialized
 
-    print(f"\nbackend: {ensure_initialized(args.arch)}")
+        print(
+            f"backend {ensure_initialized(args.arch)}; Taichi init + forward compile (empty cache): {startup:.2f} s\n"
+        )
+        print("| case | spp | forward median (ms) | Msamples/s | peak RSS (MiB) |")
+        print("|---|---|---|---|---|")
+        for name in args.cases:
+            scene = parse_scene(CASES[name]())
+            pixels = scene.canvas.width * scene.canvas.height
+            for spp in args.spp:
+                median = median_seconds(
+                    lambda s=scene, n=spp: render(s, spp=n, seed=0, arch=args.arch),
+                    runs,
+                )
+                print(
+                    f"| {name} | {spp} | {1e3 * median:.1f} | {pixels * spp / median / 1e6:.0f} | {peak_rss_mib():.0f} |"
+                )
+                sys.stdout.flush()
     return 0
 
 
