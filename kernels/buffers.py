@@ -2,9 +2,27 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass
 
 import numpy as np
+
+# The arrays every scene-reading kernel takes, in order; inside a kernel they travel as
+# one compile-time `SceneView` (`ti.static(SceneView(*args))`) to the Taichi functions.
+GEOMETRY_FIELDS = (
+    "kind",
+    "fill_rule",
+    "color",
+    "opacity",
+    "vert_start",
+    "vert_count",
+    "verts",
+    "circle",
+    "bounds",
+    "tile_start",
+    "tile_shapes",
+)
+SceneView = namedtuple("SceneView", GEOMETRY_FIELDS)
 
 KIND_POLYGON = 0
 KIND_CIRCLE = 1
@@ -59,16 +77,4 @@ class SceneBuffers:
 
     def geometry_args(self) -> tuple:
         """The arguments every scene-reading kernel takes, in kernel order."""
-        return (
-            self.kind,
-            self.fill_rule,
-            self.color,
-            self.opacity,
-            self.vert_start,
-            self.vert_count,
-            self.verts,
-            self.circle,
-            self.bounds,
-            self.tile_start,
-            self.tile_shapes,
-        )
+        return tuple(getattr(self, name) for name in GEOMETRY_FIELDS)

@@ -1,12 +1,23 @@
-"""Point classification and front-to-back "over" compositing at one point of the canvas."""
+"""Point classification and front-to-back "over" compositing at one point of the canvas.
+
+Two conventions for points exactly on a boundary (a set of measure zero for pixel
+samples, but not for edge samples, which lie on boundaries by construction):
+- half-open (pixel samples): the crossing rule of `winding_number`;
+- closed (edge samples, `closed=True`): a point on another shape's boundary counts as
+  inside that shape (DESIGN.md section 3). A single convention makes the boundary term a
+  one-sided derivative at coincident edges and T-junctions, which lies in the Clarke
+  generalised gradient; mixing conventions would not.
+"""
 
 import taichi as ti
 
+# Distance (pixels) below which a point counts as lying on a polygon edge, in float64.
+# Coincident edges of float32 input put points ~1e-13 px off each other's lines.
+ON_EDGE_TOLERANCE = 1e-7
+
 
 @ti.func
-def winding_number(
-    verts: ti.template(), start: ti.i32, count: ti.i32, x: ti.f32, y: ti.f32
-) -> ti.i32:
+def winding_number(verts: ti.template(), start, count, x, y):
     """Winding number of polygon verts[start : start + count] about (x, y).
 
     An edge counts when y0 <= y < y1 (upward, point on its left) or y1 <= y < y0
@@ -27,43 +38,68 @@ def winding_number(
 
 
 @ti.func
-def inside_shape(
-    kind: ti.template(),
-    fill_rule: ti.template(),
-    vert_start: ti.template(),
-    vert_count: ti.template(),
-    verts: ti.template(),
-    circle: ti.template(),
-    k: ti.i32,
-    x: ti.f32,
-    y: ti.f32,
-) -> ti.i32:
-    """1 when (x, y) is inside shape k (polygon under its fill rule, or closed disc)."""
-    inside = 0
-    if kind[k] == 0:
-        w = winding_number(verts, vert_start[k], vert_count[k], x, y)
-        if fill_rule[k] == 1:
-            inside = w % 2 != 0
-        else:
-            inside = w != 0
-    else:
-        dx = x - circle[k, 0]
-        dy = y - circle[k, 1]
-        inside = dx * dx + dy * dy <= circle[k, 2] * circle[k, 2]
+def on_polygon_boundary(verts: ti.template(), start, count, x, y):
+    """1 when (x, y) lies within ON_EDGE_TOLERANCE of an edge of the polygon."""
+    hit = 0
+    for e in range(count):
+        a = start + e
+        b = start + (e + 1) % count
+        x0, y0 = ti.f64(verts[a, 0]), ti.f64(verts[a, 1])
+        dx, dy = ti.f64(verts[b, 0]) - x0, ti.f64(verts[b, 1]) - y0
+        length2 = dx * dx + dy * dy
+        if length2 > 0:
+            t = ((x - x0) * dx + (y - y0) * dy) / length2
+            side = dx * (y - y0) - (x - x0) * dy
+            if (
+                -1e-12 <= t <= 1.0 + 1e-12
+                and side * side <= ON_EDGE_TOLERANCE**2 * length2
+            ):
+                hit = 1
+    return hit
+
+
+@ti.func
+def fill_rule_inside(w, evenodd):
+    inside = w != 0
+    if evenodd:
+        inside = w % 2 != 0
     return inside
 
 
 @ti.func
-def segment_touches_box(
-    ax: ti.f32,
-    ay: ti.f32,
-    bx: ti.f32,
-    by: ti.f32,
-    x0: ti.f32,
-    y0: ti.f32,
-    x1: ti.f32,
-    y1: ti.f32,
-) -> ti.i32:
+def inside_shape(sc: ti.template(), k, x, y, closed: ti.template()):
+    """1 when (x, y) is inside shape k of scene view `sc` (polygon by its fill rule, or disc)."""
+    inside = 0
+    if sc.kind[k] == 0:
+        w = winding_number(sc.verts, sc.vert_start[k], sc.vert_count[k], x, y)
+        inside = fill_rule_inside(w, sc.fill_rule[k] == 1)
+        if ti.static(closed):
+            if not inside:
+                inside = on_polygon_boundary(
+                    sc.verts, sc.vert_start[k], sc.vert_count[k], x, y
+                )
+    else:
+        dx = x - sc.circle[k, 0]
+        dy = y - sc.circle[k, 1]
+        r = sc.circle[k, 2]
+        inside = dx * dx + dy * dy <= r * r
+    return inside
+
+
+@ti.func
+def fill_color(sc: ti.template(), k):
+    return ti.Vector([sc.color[k, 0], sc.color[k, 1], sc.color[k, 2]])
+
+
+@ti.func
+def overlaps_box(sc: ti.template(), k, x0, y0, x1, y1):
+    """1 when the bounds of shape k meet the closed box [x0, x1] x [y0, y1]."""
+    b = ti.static(sc.bounds)
+    return b[k, 0] <= x1 and b[k, 2] >= x0 and b[k, 1] <= y1 and b[k, 3] >= y0
+
+
+@ti.func
+def segment_touches_box(ax, ay, bx, by, x0, y0, x1, y1):
     """1 when segment (a, b) meets the closed box [x0, x1] x [y0, y1] (conservative)."""
     hit = 0
     if (
@@ -85,33 +121,23 @@ def segment_touches_box(
 
 
 @ti.func
-def boundary_touches_box(
-    kind: ti.template(),
-    vert_start: ti.template(),
-    vert_count: ti.template(),
-    verts: ti.template(),
-    circle: ti.template(),
-    k: ti.i32,
-    x0: ti.f32,
-    y0: ti.f32,
-    x1: ti.f32,
-    y1: ti.f32,
-) -> ti.i32:
+def boundary_touches_box(sc: ti.template(), k, x0, y0, x1, y1):
     """1 when the boundary of shape k may pass through the closed box (never a false 0)."""
     hit = 0
-    if kind[k] == 0:
-        start = vert_start[k]
-        count = vert_count[k]
+    if sc.kind[k] == 0:
+        start = sc.vert_start[k]
+        count = sc.vert_count[k]
         for e in range(count):
             a = start + e
             b = start + (e + 1) % count
+            ax, ay = sc.verts[a, 0], sc.verts[a, 1]
             if segment_touches_box(
-                verts[a, 0], verts[a, 1], verts[b, 0], verts[b, 1], x0, y0, x1, y1
+                ax, ay, sc.verts[b, 0], sc.verts[b, 1], x0, y0, x1, y1
             ):
                 hit = 1
                 break
     else:
-        cx, cy, r = circle[k, 0], circle[k, 1], circle[k, 2]
+        cx, cy, r = sc.circle[k, 0], sc.circle[k, 1], sc.circle[k, 2]
         nx = ti.math.clamp(cx, x0, x1) - cx
         ny = ti.math.clamp(cy, y0, y1) - cy
         fx = ti.max(ti.abs(cx - x0), ti.abs(cx - x1))
@@ -125,19 +151,7 @@ def boundary_touches_box(
 
 
 @ti.func
-def pixel_is_uniform(
-    kind: ti.template(),
-    vert_start: ti.template(),
-    vert_count: ti.template(),
-    verts: ti.template(),
-    circle: ti.template(),
-    bounds: ti.template(),
-    tile_start: ti.template(),
-    tile_shapes: ti.template(),
-    tile: ti.i32,
-    i: ti.i32,
-    j: ti.i32,
-) -> ti.i32:
+def pixel_is_uniform(sc: ti.template(), tile, i, j):
     """1 when no shape boundary of the tile meets pixel (i, j): the picture is constant on it.
 
     Then one evaluation gives the exact pixel value, with zero variance, for any sampler.
@@ -145,17 +159,10 @@ def pixel_is_uniform(
     x0, y0 = ti.f32(j), ti.f32(i)
     x1, y1 = x0 + 1.0, y0 + 1.0
     uniform = 1
-    for t in range(tile_start[tile], tile_start[tile + 1]):
-        k = tile_shapes[t]
-        if (
-            bounds[k, 0] <= x1
-            and bounds[k, 2] >= x0
-            and bounds[k, 1] <= y1
-            and bounds[k, 3] >= y0
-        ):
-            if boundary_touches_box(
-                kind, vert_start, vert_count, verts, circle, k, x0, y0, x1, y1
-            ):
+    for t in range(sc.tile_start[tile], sc.tile_start[tile + 1]):
+        k = sc.tile_shapes[t]
+        if overlaps_box(sc, k, x0, y0, x1, y1):
+            if boundary_touches_box(sc, k, x0, y0, x1, y1):
                 uniform = 0
                 break
     return uniform
@@ -163,47 +170,38 @@ def pixel_is_uniform(
 
 @ti.func
 def composite(
-    kind: ti.template(),
-    fill_rule: ti.template(),
-    color: ti.template(),
-    opacity: ti.template(),
-    vert_start: ti.template(),
-    vert_count: ti.template(),
-    verts: ti.template(),
-    circle: ti.template(),
-    bounds: ti.template(),
-    tile_start: ti.template(),
-    tile_shapes: ti.template(),
-    tile: ti.i32,
-    x: ti.f32,
-    y: ti.f32,
-    background: ti.math.vec3,
-    forced: ti.i32,
-    forced_inside: ti.i32,
-) -> ti.math.vec3:
-    """Colour of the picture at (x, y): the tile's shapes composited with "over".
+    sc: ti.template(),
+    tile,
+    depth,
+    x,
+    y,
+    background,
+    forced,
+    forced_inside,
+    closed: ti.template(),
+):
+    """Colour of the picture at (x, y) from the first `depth` shapes of the tile's list.
 
-    Shapes are visited front to back, accumulating C += T a fill and T *= (1 - a), and the
+    The list is ascending (back to front); shapes are visited front to back from list
+    position depth - 1 down to 0, accumulating C += T a fill and T *= (1 - a), and the
     loop stops once the transmittance T reaches zero behind an opaque shape. Shape
     `forced` (or none, when -1) is counted inside when `forced_inside` is 1 and outside
-    when 0, without testing: this gives f_in and f_out on that shape's own edge.
+    when 0, without testing: this gives f_in and f_out on that shape's own edge. The
+    result has the precision of `background` (float32 or float64).
     """
-    c = ti.math.vec3(0.0, 0.0, 0.0)
-    transmittance = 1.0
-    t0 = tile_start[tile]
-    n = tile_start[tile + 1] - t0
-    for t in range(n):
-        k = tile_shapes[t0 + n - 1 - t]
+    c = background * 0.0
+    transmittance = background[0] * 0.0 + 1.0
+    t0 = sc.tile_start[tile]
+    for t in range(depth):
+        k = sc.tile_shapes[t0 + depth - 1 - t]
         inside = forced_inside
         if k != forced:
             inside = 0
-            if bounds[k, 0] <= x <= bounds[k, 2] and bounds[k, 1] <= y <= bounds[k, 3]:
-                inside = inside_shape(
-                    kind, fill_rule, vert_start, vert_count, verts, circle, k, x, y
-                )
+            if overlaps_box(sc, k, x, y, x, y):
+                inside = inside_shape(sc, k, x, y, closed)
         if inside:
-            a = opacity[k]
-            c += transmittance * a * ti.math.vec3(color[k, 0], color[k, 1], color[k, 2])
+            a = sc.opacity[k]
+            c += transmittance * a * fill_color(sc, k)
             transmittance *= 1.0 - a
             if transmittance <= 0.0:
                 break

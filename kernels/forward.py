@@ -3,48 +3,46 @@
 import numpy as np
 import taichi as ti
 
-from kernels.buffers import SceneBuffers
+from kernels.buffers import SceneBuffers, SceneView
 from kernels.coverage import composite, pixel_is_uniform
 from kernels.runtime import ensure_initialized
 from kernels.sampling import SAMPLERS, jitter_grid, pixel_sample, pixel_stream
 
-_f32_1 = ti.types.ndarray(dtype=ti.f32, ndim=1)
-_f32_2 = ti.types.ndarray(dtype=ti.f32, ndim=2)
-_i32_1 = ti.types.ndarray(dtype=ti.i32, ndim=1)
+f32_1 = ti.types.ndarray(dtype=ti.f32, ndim=1)
+f32_2 = ti.types.ndarray(dtype=ti.f32, ndim=2)
+f32_3 = ti.types.ndarray(dtype=ti.f32, ndim=3)
+i32_1 = ti.types.ndarray(dtype=ti.i32, ndim=1)
 
 
 @ti.kernel
 def _render(
-    image: ti.types.ndarray(dtype=ti.f32, ndim=3),
-    kind: _i32_1,
-    fill_rule: _i32_1,
-    color: _f32_2,
-    opacity: _f32_1,
-    vert_start: _i32_1,
-    vert_count: _i32_1,
-    verts: _f32_2,
-    circle: _f32_2,
-    bounds: _f32_2,
-    tile_start: _i32_1,
-    tile_shapes: _i32_1,
+    image: f32_3,
+    kind: i32_1,
+    fill_rule: i32_1,
+    color: f32_2,
+    opacity: f32_1,
+    vert_start: i32_1,
+    vert_count: i32_1,
+    verts: f32_2,
+    circle: f32_2,
+    bounds: f32_2,
+    tile_start: i32_1,
+    tile_shapes: i32_1,
     tile_size: ti.i32,
     tiles_x: ti.i32,
-    bg_r: ti.f32,
-    bg_g: ti.f32,
-    bg_b: ti.f32,
+    background: ti.math.vec3,
     spp: ti.i32,
     grid_x: ti.i32,
     grid_y: ti.i32,
     sampler: ti.i32,
     seed: ti.u32,
 ):
-    background = ti.math.vec3(bg_r, bg_g, bg_b)
-    width = image.shape[1]
-    for i, j in ti.ndrange(image.shape[0], width):
-        tile = (i // tile_size) * tiles_x + j // tile_size
-        total = ti.math.vec3(0.0, 0.0, 0.0)
-        if pixel_is_uniform(
+    sc = ti.static(
+        SceneView(
             kind,
+            fill_rule,
+            color,
+            opacity,
             vert_start,
             vert_count,
             verts,
@@ -52,52 +50,22 @@ def _render(
             bounds,
             tile_start,
             tile_shapes,
-            tile,
-            i,
-            j,
-        ):
-            total = composite(
-                kind,
-                fill_rule,
-                color,
-                opacity,
-                vert_start,
-                vert_count,
-                verts,
-                circle,
-                bounds,
-                tile_start,
-                tile_shapes,
-                tile,
-                ti.f32(j) + 0.5,
-                ti.f32(i) + 0.5,
-                background,
-                -1,
-                0,
-            )
+        )
+    )
+    width = image.shape[1]
+    for i, j in ti.ndrange(image.shape[0], width):
+        tile = (i // tile_size) * tiles_x + j // tile_size
+        depth = tile_start[tile + 1] - tile_start[tile]
+        total = ti.math.vec3(0.0, 0.0, 0.0)
+        if pixel_is_uniform(sc, tile, i, j):
+            x, y = ti.f32(j) + 0.5, ti.f32(i) + 0.5
+            total = composite(sc, tile, depth, x, y, background, -1, 0, False)
         else:
             stream = pixel_stream(seed, ti.u32(i * width + j))
             for s in range(spp):
                 u = pixel_sample(sampler, stream, s, grid_x, grid_y)
-                total += composite(
-                    kind,
-                    fill_rule,
-                    color,
-                    opacity,
-                    vert_start,
-                    vert_count,
-                    verts,
-                    circle,
-                    bounds,
-                    tile_start,
-                    tile_shapes,
-                    tile,
-                    ti.f32(j) + u[0],
-                    ti.f32(i) + u[1],
-                    background,
-                    -1,
-                    0,
-                )
+                x, y = ti.f32(j) + u[0], ti.f32(i) + u[1]
+                total += composite(sc, tile, depth, x, y, background, -1, 0, False)
             total /= ti.f32(spp)
         for ch in ti.static(range(3)):
             image[i, j, ch] = total[ch]
@@ -110,7 +78,8 @@ def render_image(
 
     Args:
         buffers: the scene as flat arrays.
-        spp: samples per pixel (>= 1).
+        spp: samples per pixel (>= 1) where a boundary crosses the pixel; a pixel that no
+            boundary crosses is evaluated once, exactly.
         seed: 32-bit seed of the counter-based RNG; the same seed gives the same image.
         sampler: "jitter", "iid" or "r2" (see `kernels.sampling.pixel_sample`).
         arch: Taichi backend choice for the first kernel call of the process.
@@ -120,15 +89,12 @@ def render_image(
     ensure_initialized(arch)
     image = np.zeros((buffers.height, buffers.width, 3), dtype=np.float32)
     grid_x, grid_y = jitter_grid(spp)
-    bg = buffers.background
     _render(
         image,
         *buffers.geometry_args(),
         buffers.tile_size,
         buffers.tiles_x,
-        float(bg[0]),
-        float(bg[1]),
-        float(bg[2]),
+        ti.math.vec3(*buffers.background.tolist()),
         spp,
         grid_x,
         grid_y,
