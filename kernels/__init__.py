@@ -6,6 +6,7 @@ import os
 os.environ.setdefault("ENABLE_TAICHI_HEADER_PRINT", "0")
 
 from kernels.binning import bin_shapes, choose_tile_size  # noqa: E402
+from kernels.boundary import boundary_adjoint, boundary_tangent  # noqa: E402
 from kernels.buffers import (  # noqa: E402
     KIND_CIRCLE,
     KIND_POLYGON,
@@ -13,7 +14,9 @@ from kernels.buffers import (  # noqa: E402
     RULE_NONZERO,
     SceneBuffers,
 )
+from kernels.edges import EdgePieces, build_edge_pieces  # noqa: E402
 from kernels.forward import render_image  # noqa: E402
+from kernels.interior import interior_adjoint  # noqa: E402
 from kernels.runtime import ensure_initialized  # noqa: E402
 from kernels.sampling import SAMPLERS  # noqa: E402
 
@@ -23,9 +26,14 @@ __all__ = [
     "RULE_EVENODD",
     "RULE_NONZERO",
     "SAMPLERS",
+    "EdgePieces",
     "SceneBuffers",
     "bin_shapes",
+    "boundary_adjoint",
+    "boundary_tangent",
+    "build_edge_pieces",
     "choose_tile_size",
     "ensure_initialized",
+    "interior_adjoint",
     "render_image",
 ]

@@ -81,3 +81,9 @@ def uniform_table(
     """out[i, c] = uniform_at(stream_key(seed, domain, i), c); for tests and inspection."""
     for i, c in ti.ndrange(out.shape[0], out.shape[1]):
         out[i, c] = uniform_at(stream_key(seed, domain, ti.u32(i)), ti.u32(c))
+
+
+def derive_seed(seed: int, purpose: int) -> int:
+    """An independent 32-bit seed for one use of a user's seed (hashing, not offsetting),
+    so that e.g. the image and the gradient of a loss never share samples."""
+    return int(stream_key_numpy(seed, 0xD5, purpose))

@@ -18,8 +18,9 @@ import shapely
 from shapely.geometry import Polygon as GeosPolygon
 from shapely.geometry.base import BaseGeometry
 
-from renderer.geometry import circle_world, fill_inside, polygon_world, winding_numbers
-from renderer.scene import Circle, Polygon, Scene, Shape
+from renderer.frames import frames_of
+from renderer.geometry import fill_inside, winding_numbers
+from renderer.scene import Polygon, Scene
 
 DEFAULT_CIRCLE_TOLERANCE = 1e-6
 
@@ -68,16 +69,26 @@ def polygon_region(vertices: np.ndarray, fill_rule: str) -> BaseGeometry:
     return shapely.union_all(kept) if kept else GeosPolygon()
 
 
-def shape_region(
-    shape: Shape, circle_tolerance: float = DEFAULT_CIRCLE_TOLERANCE
-) -> BaseGeometry:
-    """The world-space region covered by `shape`, pixels."""
-    if isinstance(shape, Polygon):
-        return polygon_region(polygon_world(shape), shape.fill_rule)
-    if isinstance(shape, Circle):
-        center, radius = circle_world(shape)
-        return circle_region(center, radius, circle_tolerance)
-    raise TypeError(f"no exact region for {type(shape).__name__}")
+def shape_regions(
+    scene: Scene, circle_tolerance: float = DEFAULT_CIRCLE_TOLERANCE
+) -> list[BaseGeometry]:
+    """The world-space region covered by each shape, pixels, back to front."""
+    frames = frames_of(scene)
+    verts = frames.world_vertices()
+    circles = frames.world_circles()
+    regions = []
+    for k, (shape, start, count) in enumerate(
+        zip(scene.shapes, frames.starts, frames.counts, strict=True)
+    ):
+        if isinstance(shape, Polygon):
+            regions.append(
+                polygon_region(verts[start : start + count], shape.fill_rule)
+            )
+        else:
+            regions.append(
+                circle_region(circles[k, :2], circles[k, 2], circle_tolerance)
+            )
+    return regions
 
 
 def _polygonal(geometry: BaseGeometry) -> BaseGeometry:
@@ -100,8 +111,11 @@ def _pieces(
     background = np.asarray(scene.canvas.background, dtype=np.float64)
     open_pieces = [(shapely.box(0, 0, width, height), 1.0, np.zeros(3))]
     done = []
-    for shape in reversed(scene.shapes):
-        region = shape_region(shape, circle_tolerance)
+    for shape, region in zip(
+        reversed(scene.shapes),
+        reversed(shape_regions(scene, circle_tolerance)),
+        strict=True,
+    ):
         if region.is_empty:
             continue
         shapely.prepare(region)

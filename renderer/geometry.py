@@ -1,57 +1,8 @@
-"""World-space geometry of shapes: transforms applied, in pixels (x right, y down)."""
+"""Point-in-polygon classification in NumPy: the slow, obviously correct twin of the kernels."""
 
 from __future__ import annotations
 
 import numpy as np
-
-from renderer.scene import Circle, Polygon, Shape, Transform, rotation_matrix
-
-
-def transform_points(
-    points: np.ndarray, pivot: np.ndarray, transform: Transform
-) -> np.ndarray:
-    """Apply `transform` about `pivot`: x' = R(rotate) (scale (x - pivot)) + pivot + translate.
-
-    Args:
-        points: `[N, 2]` float array of local coordinates, pixels.
-        pivot: `[2]` pivot, pixels.
-    Returns:
-        `[N, 2]` float64 world coordinates, pixels.
-    """
-    rotation = np.array(rotation_matrix(transform.rotate))
-    local = (np.asarray(points, dtype=np.float64) - pivot) * transform.scale
-    return local @ rotation.T + pivot + np.asarray(transform.translate)
-
-
-def polygon_world(shape: Polygon) -> np.ndarray:
-    """`[N, 2]` float64 world-space vertices of a polygon."""
-    return transform_points(
-        np.array(shape.points, dtype=np.float64),
-        np.array(shape.pivot()),
-        shape.transform,
-    )
-
-
-def circle_world(shape: Circle) -> tuple[np.ndarray, float]:
-    """World-space centre `[2]` and radius of a circle (rotation about the centre is moot)."""
-    center = np.array(shape.center, dtype=np.float64) + np.asarray(
-        shape.transform.translate
-    )
-    return center, shape.radius * shape.transform.scale
-
-
-def world_bounds(shape: Shape) -> tuple[float, float, float, float]:
-    """Axis-aligned world bounds `(xmin, ymin, xmax, ymax)` in pixels."""
-    if isinstance(shape, Polygon):
-        pts = polygon_world(shape)
-        return (*pts.min(axis=0), *pts.max(axis=0))
-    center, radius = circle_world(shape)
-    return (
-        center[0] - radius,
-        center[1] - radius,
-        center[0] + radius,
-        center[1] + radius,
-    )
 
 
 def winding_numbers(vertices: np.ndarray, points: np.ndarray) -> np.ndarray:

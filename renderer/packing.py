@@ -16,68 +16,14 @@ from kernels import (
     bin_shapes,
     choose_tile_size,
 )
-from renderer.scene import Circle, Polygon, Scene
+from renderer.frames import frames_of
+from renderer.scene import Polygon, Scene
 
 
 def _nonempty(array: np.ndarray, dtype) -> np.ndarray:
     # Taichi refuses zero-sized array arguments; one unused element stands in.
     array = np.ascontiguousarray(array, dtype=dtype)
     return array if array.shape[0] else np.zeros((1, *array.shape[1:]), dtype=dtype)
-
-
-def world_geometry(
-    scene: Scene,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """World-space geometry of every shape, transforms applied, float64 pixels.
-
-    Returns:
-        verts `[V, 2]` (polygon vertices, shape after shape), vert_count `[S]` (0 for
-        circles), circle `[S, 3]` (cx, cy, radius; zeros for polygons), bounds `[S, 4]`.
-    """
-    shapes = scene.shapes
-    n = len(shapes)
-    is_polygon = np.array([isinstance(s, Polygon) for s in shapes], dtype=bool)
-    counts = np.array(
-        [len(s.points) if isinstance(s, Polygon) else 0 for s in shapes], dtype=np.int64
-    )
-    translate = np.array(
-        [s.transform.translate for s in shapes], dtype=np.float64
-    ).reshape(n, 2)
-    angle = np.radians([s.transform.rotate for s in shapes])
-    scale = np.array([s.transform.scale for s in shapes], dtype=np.float64)
-
-    local = np.array(
-        [p for s in shapes if isinstance(s, Polygon) for p in s.points],
-        dtype=np.float64,
-    ).reshape(-1, 2)
-    owner = np.repeat(np.arange(n), counts)
-    pivots = np.zeros((n, 2))
-    if local.size:
-        np.add.at(pivots, owner, local)
-        pivots[is_polygon] /= counts[is_polygon, None]
-    # x' = R (s (x - pivot)) + pivot + t, R clockwise on screen (y down).
-    rel = (local - pivots[owner]) * scale[owner, None]
-    cos, sin = np.cos(angle)[owner], np.sin(angle)[owner]
-    verts = np.column_stack(
-        [cos * rel[:, 0] - sin * rel[:, 1], sin * rel[:, 0] + cos * rel[:, 1]]
-    )
-    verts += pivots[owner] + translate[owner]
-
-    circle = np.zeros((n, 3))
-    circ = [k for k, s in enumerate(shapes) if isinstance(s, Circle)]
-    if circ:
-        circle[circ, :2] = np.array([shapes[k].center for k in circ]) + translate[circ]
-        circle[circ, 2] = np.array([shapes[k].radius for k in circ]) * scale[circ]
-
-    bounds = np.column_stack(
-        [circle[:, :2] - circle[:, 2:], circle[:, :2] + circle[:, 2:]]
-    )
-    if verts.size:
-        starts = np.cumsum(counts) - counts
-        poly = np.nonzero(is_polygon)[0]
-        bounds[poly, :2] = np.minimum.reduceat(verts, starts[poly], axis=0)
-        bounds[poly, 2:] = np.maximum.reduceat(verts, starts[poly], axis=0)
-    return verts, counts, circle, bounds
 
 
 def pack_scene(scene: Scene, *, tile_size: int | None = None) -> SceneBuffers:
@@ -90,7 +36,11 @@ def pack_scene(scene: Scene, *, tile_size: int | None = None) -> SceneBuffers:
     width, height = scene.canvas.width, scene.canvas.height
     tile_size = tile_size or choose_tile_size(width, height)
     shapes = scene.shapes
-    verts, counts, circle, bounds = world_geometry(scene)
+    frames = frames_of(scene)
+    counts = frames.counts
+    verts = frames.world_vertices()
+    circle = frames.world_circles()
+    bounds = frames.world_bounds(verts)
     kind = np.where(counts > 0, KIND_POLYGON, KIND_CIRCLE)
     evenodd = [isinstance(s, Polygon) and s.fill_rule == "evenodd" for s in shapes]
     fill_rule = np.where(np.array(evenodd, dtype=bool), RULE_EVENODD, RULE_NONZERO)

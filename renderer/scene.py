@@ -8,7 +8,6 @@ floats in tuples so that scenes are hashable, comparable and safe to share.
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass, field
 
 Vec2 = tuple[float, float]
@@ -102,10 +101,3 @@ class Scene:
 # The JSON `type` key resolves through this registry (one entry per shape kind).
 SHAPE_KINDS: dict[str, type[Shape]] = {"polygon": Polygon, "circle": Circle}
 KIND_NAMES: dict[type[Shape], str] = {cls: name for name, cls in SHAPE_KINDS.items()}
-
-
-def rotation_matrix(degrees: float) -> tuple[tuple[float, float], tuple[float, float]]:
-    """The 2x2 matrix of a clockwise-on-screen rotation by `degrees` (y down)."""
-    a = math.radians(degrees)
-    c, s = math.cos(a), math.sin(a)
-    return ((c, -s), (s, c))

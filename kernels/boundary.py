@@ -1,0 +1,405 @@
+"""The boundary term of the gradient by edge sampling (DESIGN.md sections 2 and 3).
+
+    sum_k w_k dI_k/dtheta  gets  sum over edge samples x of
+        w(pixel(x)) . (f_in(x) - f_out(x)) (V(x) . n(x)) / p(x)
+
+Edge samples are spread over the scene's boundary pieces (clipped to the canvas) with
+density p = 1 / total length, stratified along the cumulative length or i.i.d.
+f_in and f_out composite the stack at x itself with the edge's own shape forced in and
+out; every other shape is classified with the closed convention (a point on its
+boundary is inside it). The kernel works on world-space geometry: in adjoint mode it
+returns dL/d(world vertices) and dL/d(circle centre, radius); `renderer.gradients`
+chains those to named parameters. In tangent mode it takes world-space velocities and
+returns the per-pixel derivative image dI/dtheta instead.
+"""
+
+import numpy as np
+import taichi as ti
+
+from kernels.buffers import SceneBuffers, SceneView
+from kernels.coverage import ON_EDGE_TOLERANCE, composite, fill_rule_inside
+from kernels.edges import PIECE_SEGMENT, EdgePieces, PieceView
+from kernels.forward import f32_1, f32_2, f32_3, i32_1
+from kernels.interior import f64_1, f64_2, vec3_f64
+from kernels.rng import DOMAIN_EDGE, stream_key, uniform_at
+from kernels.runtime import ensure_initialized
+
+f64_3 = ti.types.ndarray(dtype=ti.f64, ndim=3)
+
+
+@ti.dataclass
+class EdgePoint:
+    """One edge sample: where it is, whose edge, its outward normal and its weight."""
+
+    valid: ti.i32  # 0 when the shape's own fill does not change across the edge here
+    shape: ti.i32
+    vert_a: ti.i32  # world vertex indices of a segment (-1 for an arc)
+    vert_b: ti.i32
+    t: ti.f64  # position along the segment a -> b
+    x: ti.f64
+    y: ti.f64
+    nx: ti.f64  # outward unit normal of the shape's region
+    ny: ti.f64
+    share: ti.f64  # 1 / number of coincident edges of the same polygon through x
+
+
+@ti.func
+def own_polygon_sides(sc: ti.template(), k, e, x, y):
+    """Winding numbers of polygon k just on the negative and positive side of its edge e at
+    (x, y), and the number m of its edges through (x, y) along e (e included).
+
+    The positive side of a -> b is the one where (b - a) x (p - a) > 0. Crossing the edge
+    changes the winding number by exactly +-1 per coincident edge, so both sides follow
+    from one evaluation without stepping off the edge.
+    """
+    start = sc.vert_start[k]
+    count = sc.vert_count[k]
+    a = start + e
+    b = start + (e + 1) % count
+    ax, ay = ti.f64(sc.verts[a, 0]), ti.f64(sc.verts[a, 1])
+    dx, dy = ti.f64(sc.verts[b, 0]) - ax, ti.f64(sc.verts[b, 1]) - ay
+    d_len2 = dx * dx + dy * dy
+    w_other = 0  # crossings of the edges not through x, half-open rule
+    w_neg_coincident = 0  # coincident edges' crossings just on e's negative side
+    sign_sum = 0
+    m = 0
+    for f in range(count):
+        fa = start + f
+        fb = start + (f + 1) % count
+        x0, y0 = ti.f64(sc.verts[fa, 0]), ti.f64(sc.verts[fa, 1])
+        ex, ey = ti.f64(sc.verts[fb, 0]) - x0, ti.f64(sc.verts[fb, 1]) - y0
+        len2 = ex * ex + ey * ey
+        side = ex * (y - y0) - (x - x0) * ey
+        coincident = 1 if f == e else 0
+        if not coincident and len2 > 0:
+            t = ((x - x0) * ex + (y - y0) * ey) / len2
+            parallel = ex * dy - ey * dx
+            if (
+                -1e-12 <= t <= 1.0 + 1e-12
+                and side * side <= ON_EDGE_TOLERANCE**2 * len2
+                and parallel * parallel <= 1e-18 * len2 * d_len2
+            ):
+                coincident = 1
+        if coincident:
+            m += 1
+            same = ex * dx + ey * dy > 0
+            sign_sum += 1 if same else -1
+            # e's negative side is f's positive side when they run opposite ways.
+            if ey > 0 and not same:
+                w_neg_coincident += 1
+            elif ey < 0 and same:
+                w_neg_coincident -= 1
+        elif y0 <= y < y0 + ey and side > 0:
+            w_other += 1
+        elif y0 + ey <= y < y0 and side < 0:
+            w_other -= 1
+    w_neg = 0
+    w_pos = 0
+    if dy == 0:
+        # The half-open rule sees (x, y) as (x, y + 0): the positive side when dx > 0.
+        if dx > 0:
+            w_pos = w_other
+            w_neg = w_pos - sign_sum
+        else:
+            w_neg = w_other
+            w_pos = w_neg + sign_sum
+    else:
+        w_neg = w_other + w_neg_coincident
+        w_pos = w_neg + sign_sum
+    return w_neg, w_pos, m
+
+
+@ti.func
+def edge_point(sc: ti.template(), pv: ti.template(), s):
+    """The edge sample at arc length s along the concatenated boundary pieces."""
+    lo = 0
+    hi = pv.shape.shape[0] - 1
+    while lo < hi:  # the last piece p with cumulative[p] <= s
+        mid = (lo + hi + 1) // 2
+        if pv.cumulative[mid] <= s:
+            lo = mid
+        else:
+            hi = mid - 1
+    p = lo
+    length = pv.cumulative[p + 1] - pv.cumulative[p]
+    frac = ti.math.clamp((s - pv.cumulative[p]) / length, 0.0, 1.0)
+    tau = pv.t0[p] + frac * (pv.t1[p] - pv.t0[p])
+    k = pv.shape[p]
+    point = EdgePoint(valid=1, shape=k, vert_a=-1, vert_b=-1, t=tau, share=1.0)
+    if pv.kind[p] == PIECE_SEGMENT:
+        start = sc.vert_start[k]
+        e = pv.edge[p]
+        a = start + e
+        b = start + (e + 1) % sc.vert_count[k]
+        ax, ay = ti.f64(sc.verts[a, 0]), ti.f64(sc.verts[a, 1])
+        dx, dy = ti.f64(sc.verts[b, 0]) - ax, ti.f64(sc.verts[b, 1]) - ay
+        point.vert_a = a
+        point.vert_b = b
+        point.x = ax + tau * dx
+        point.y = ay + tau * dy
+        w_neg, w_pos, m = own_polygon_sides(sc, k, e, point.x, point.y)
+        evenodd = sc.fill_rule[k] == 1
+        inside_neg = fill_rule_inside(w_neg, evenodd)
+        inside_pos = fill_rule_inside(w_pos, evenodd)
+        if inside_neg == inside_pos:
+            point.valid = 0
+        else:
+            norm = ti.sqrt(dx * dx + dy * dy)
+            sign = 1.0 if inside_neg else -1.0  # outward = towards the outside side
+            point.nx = -dy / norm * sign
+            point.ny = dx / norm * sign
+            point.share = 1.0 / m
+    else:
+        point.nx = ti.cos(tau)
+        point.ny = ti.sin(tau)
+        r = ti.f64(sc.circle[k, 2])
+        point.x = ti.f64(sc.circle[k, 0]) + r * point.nx
+        point.y = ti.f64(sc.circle[k, 1]) + r * point.ny
+    return point
+
+
+@ti.func
+def edge_jump(
+    sc: ti.template(), point: EdgePoint, tile_size, tiles_x, width, height, background
+):
+    """(pixel row, column, f_in - f_out) at an edge sample, colours in float64."""
+    i = ti.math.clamp(ti.cast(ti.floor(point.y), ti.i32), 0, height - 1)
+    j = ti.math.clamp(ti.cast(ti.floor(point.x), ti.i32), 0, width - 1)
+    tile = (i // tile_size) * tiles_x + j // tile_size
+    depth = sc.tile_start[tile + 1] - sc.tile_start[tile]
+    f_in = composite(
+        sc, tile, depth, point.x, point.y, background, point.shape, 1, True
+    )
+    f_out = composite(
+        sc, tile, depth, point.x, point.y, background, point.shape, 0, True
+    )
+    return i, j, f_in - f_out
+
+
+@ti.func
+def arc_length_sample(seed, m, num_samples, total, stratified):
+    u = uniform_at(stream_key(seed, DOMAIN_EDGE, ti.u32(m)), ti.u32(0))
+    if stratified:
+        u = (ti.f64(m) + u) / ti.f64(num_samples)
+    return ti.min(ti.f64(u) * total, total * (1.0 - 1e-16))
+
+
+@ti.kernel
+def _boundary(
+    adjoint: f32_3,
+    velocity_verts: f64_2,
+    velocity_circle: f64_2,
+    kind: i32_1,
+    fill_rule: i32_1,
+    color: f32_2,
+    opacity: f32_1,
+    vert_start: i32_1,
+    vert_count: i32_1,
+    verts: f32_2,
+    circle: f32_2,
+    bounds: f32_2,
+    tile_start: i32_1,
+    tile_shapes: i32_1,
+    tile_size: ti.i32,
+    tiles_x: ti.i32,
+    background: vec3_f64,
+    piece_shape: i32_1,
+    piece_kind: i32_1,
+    piece_edge: i32_1,
+    piece_t0: f64_1,
+    piece_t1: f64_1,
+    cumulative: f64_1,
+    num_samples: ti.i32,
+    stratified: ti.i32,
+    seed: ti.u32,
+    tangent: ti.template(),
+    d_verts: f64_2,
+    d_circle: f64_2,
+    d_image: f64_3,
+):
+    """Adjoint mode (tangent=False): adjoint -> d_verts, d_circle. Tangent mode: velocities
+    -> d_image. Each sample carries weight total_length / num_samples."""
+    sc = ti.static(
+        SceneView(
+            kind,
+            fill_rule,
+            color,
+            opacity,
+            vert_start,
+            vert_count,
+            verts,
+            circle,
+            bounds,
+            tile_start,
+            tile_shapes,
+        )
+    )
+    pv = ti.static(
+        PieceView(piece_shape, piece_kind, piece_edge, piece_t0, piece_t1, cumulative)
+    )
+    height, width = adjoint.shape[0], adjoint.shape[1]
+    total = cumulative[piece_shape.shape[0]]
+    for m in range(num_samples):
+        s = arc_length_sample(seed, m, num_samples, total, stratified)
+        point = edge_point(sc, pv, s)
+        if point.valid:
+            i, j, jump = edge_jump(
+                sc, point, tile_size, tiles_x, width, height, background
+            )
+            weight = total / num_samples * point.share
+            k = point.shape
+            if ti.static(tangent):
+                speed = 0.0  # V . n
+                if point.vert_a >= 0:
+                    va, vb = point.vert_a, point.vert_b
+                    vx = (1.0 - point.t) * velocity_verts[
+                        va, 0
+                    ] + point.t * velocity_verts[vb, 0]
+                    vy = (1.0 - point.t) * velocity_verts[
+                        va, 1
+                    ] + point.t * velocity_verts[vb, 1]
+                    speed = vx * point.nx + vy * point.ny
+                else:
+                    c = velocity_circle
+                    speed = c[k, 0] * point.nx + c[k, 1] * point.ny + c[k, 2]
+                for ch in ti.static(range(3)):
+                    d_image[i, j, ch] += jump[ch] * speed * weight
+            else:
+                w = vec3_f64(adjoint[i, j, 0], adjoint[i, j, 1], adjoint[i, j, 2])
+                g = w.dot(jump) * weight
+                if g != 0.0:
+                    if point.vert_a >= 0:
+                        for ax in ti.static(range(2)):
+                            normal = point.nx if ax == 0 else point.ny
+                            d_verts[point.vert_a, ax] += g * (1.0 - point.t) * normal
+                            d_verts[point.vert_b, ax] += g * point.t * normal
+                    else:
+                        d_circle[k, 0] += g * point.nx
+                        d_circle[k, 1] += g * point.ny
+                        d_circle[k, 2] += g
+
+
+def _run(
+    buffers,
+    pieces,
+    adjoint,
+    velocity_verts,
+    velocity_circle,
+    *,
+    samples,
+    seed,
+    stratified,
+    tangent,
+    arch,
+):
+    ensure_initialized(arch)
+    n_verts = buffers.verts.shape[0]
+    n_shapes = buffers.kind.shape[0]
+    d_verts = np.zeros((n_verts, 2))
+    d_circle = np.zeros((n_shapes, 3))
+    d_image = np.zeros((buffers.height, buffers.width, 3) if tangent else (1, 1, 3))
+    if pieces.count and samples > 0:
+        _boundary(
+            np.ascontiguousarray(adjoint, dtype=np.float32),
+            velocity_verts,
+            velocity_circle,
+            *buffers.geometry_args(),
+            buffers.tile_size,
+            buffers.tiles_x,
+            vec3_f64(*buffers.background.tolist()),
+            pieces.shape,
+            pieces.kind,
+            pieces.edge,
+            pieces.t0,
+            pieces.t1,
+            pieces.cumulative,
+            samples,
+            int(stratified),
+            seed & 0xFFFFFFFF,
+            tangent,
+            d_verts,
+            d_circle,
+            d_image,
+        )
+    return d_verts, d_circle, d_image
+
+
+def boundary_adjoint(
+    buffers: SceneBuffers,
+    pieces: EdgePieces,
+    adjoint: np.ndarray,
+    *,
+    samples: int,
+    seed: int,
+    stratified: bool = True,
+    arch: str = "auto",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Boundary term of sum(adjoint * dI/d geometry), in world space, by edge sampling.
+
+    Args:
+        buffers: the scene as flat arrays; pieces: its boundary inside the canvas.
+        adjoint: `[height, width, 3]` dL/dI.
+        samples: number of edge samples M over the whole boundary.
+        seed: seed of the counter-based RNG (edge domain).
+        stratified: stratify the M samples along the cumulative length (else i.i.d.).
+    Returns:
+        d_verts `[V, 2]` (dL/d world vertex positions) and d_circle `[S, 3]` (dL/d world
+        centre x, y and radius), float64.
+    """
+    zeros_v = np.zeros((1, 2))
+    zeros_c = np.zeros((1, 3))
+    d_verts, d_circle, _ = _run(
+        buffers,
+        pieces,
+        adjoint,
+        zeros_v,
+        zeros_c,
+        samples=samples,
+        seed=seed,
+        stratified=stratified,
+        tangent=False,
+        arch=arch,
+    )
+    return d_verts, d_circle[: buffers.num_shapes]
+
+
+def boundary_tangent(
+    buffers: SceneBuffers,
+    pieces: EdgePieces,
+    velocity_verts: np.ndarray,
+    velocity_circle: np.ndarray,
+    *,
+    samples: int,
+    seed: int,
+    stratified: bool = True,
+    arch: str = "auto",
+) -> np.ndarray:
+    """Boundary term of the derivative image dI/dtheta for one direction of motion.
+
+    Args:
+        velocity_verts: `[V, 2]` d(world vertex)/dtheta; velocity_circle: `[S, 3]`
+            d(centre x, centre y, radius)/dtheta, world space.
+    Returns:
+        `[height, width, 3]` float64 derivative image (pixel values per unit theta).
+    """
+    dummy = np.zeros((1, 1, 3), dtype=np.float32)
+    vv = np.ascontiguousarray(velocity_verts, dtype=np.float64).reshape(-1, 2)
+    vc = np.ascontiguousarray(velocity_circle, dtype=np.float64).reshape(-1, 3)
+    adjoint_shape = (
+        np.zeros((buffers.height, buffers.width, 3), dtype=np.float32)
+        if pieces.count
+        else dummy
+    )
+    _, _, d_image = _run(
+        buffers,
+        pieces,
+        adjoint_shape,
+        vv,
+        vc,
+        samples=samples,
+        seed=seed,
+        stratified=stratified,
+        tangent=True,
+        arch=arch,
+    )
+    return d_image

@@ -1,0 +1,242 @@
+"""Gradients of scalar functions of the image: the backward pass (DESIGN.md sections 2-3).
+
+`backward` returns sum(adjoint * dI/dtheta) for named parameters as the sum of two
+estimators with their own sample budgets, like Mitsuba's projective integrator:
+- the interior term (pixel samples, `spp`): derivative of the composited colour for fill,
+  opacity and background;
+- the boundary term (edge samples, `edge_samples`): the Reynolds transport term for every
+  geometric parameter — polygon points, circle centre and radius, translate, rotate,
+  scale — through the transform chain.
+`estimator="naive"` keeps the interior term only: what automatic differentiation of the
+pixel samples gives, right for colours and zero for geometry.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from kernels import boundary_adjoint, build_edge_pieces, interior_adjoint
+from kernels.rng import derive_seed
+from renderer.errors import SceneError
+from renderer.frames import frames_of
+from renderer.packing import pack_scene
+from renderer.params import param_names, parse_name
+from renderer.render import check_sampling, render
+from renderer.scene import Scene
+
+ESTIMATORS = ("reynolds", "naive")
+EDGE_SAMPLINGS = ("stratified", "iid")
+LOSSES = ("l2", "l1")
+EDGE_SAMPLES_PER_PIXEL = 16  # default edge samples per pixel of boundary length
+
+
+def default_edge_samples(scene: Scene) -> int:
+    """16 edge samples per pixel of boundary length inside the canvas (at least 1024)."""
+    buffers = pack_scene(scene)
+    length = _pieces(buffers).total_length
+    return max(1024, int(math.ceil(EDGE_SAMPLES_PER_PIXEL * length)))
+
+
+def _pieces(buffers):
+    return build_edge_pieces(
+        buffers.kind,
+        buffers.vert_start,
+        buffers.vert_count,
+        buffers.verts,
+        buffers.circle,
+        buffers.num_shapes,
+        buffers.width,
+        buffers.height,
+    )
+
+
+def check_adjoint(
+    scene: Scene, adjoint: np.ndarray, *, what: str = "adjoint"
+) -> np.ndarray:
+    """The adjoint as float64 `[H, W, 3]`, or a SceneError saying what is wrong with it."""
+    array = np.asarray(adjoint, dtype=np.float64)
+    expected = (scene.canvas.height, scene.canvas.width, 3)
+    if array.shape != expected:
+        raise SceneError(
+            f"{what} has shape {array.shape}, the scene's image is {expected}"
+        )
+    if not np.all(np.isfinite(array)):
+        raise SceneError(f"{what} holds NaN or infinite values")
+    return array
+
+
+def _resolve(scene: Scene, params: Sequence[str] | None) -> list[str]:
+    names = param_names(scene) if params is None else list(dict.fromkeys(params))
+    for name in names:
+        parse_name(scene, name)
+    return names
+
+
+def backward(
+    scene: Scene,
+    adjoint: np.ndarray,
+    *,
+    params: Sequence[str] | None = None,
+    spp: int = 16,
+    edge_samples: int | None = None,
+    seed: int = 0,
+    estimator: str = "reynolds",
+    sampler: str = "jitter",
+    edge_sampling: str = "stratified",
+    arch: str = "auto",
+) -> dict[str, np.ndarray]:
+    """Unbiased estimate of sum(adjoint * dI/dtheta) for each named parameter theta.
+
+    Args:
+        scene: a validated scene.
+        adjoint: `[height, width, 3]` weights w = dL/dI of each pixel value.
+        params: parameter names (default: every parameter of the scene).
+        spp: pixel samples per pixel for the interior term.
+        edge_samples: edge samples over the whole boundary for the boundary term
+            (default `default_edge_samples`: 16 per pixel of boundary length).
+        seed: seed in [0, 2**32); equal seeds give equal gradients.
+        estimator: "reynolds" (interior + boundary term) or "naive" (interior only).
+        sampler: pixel sampler of the interior term ("jitter", "iid", "r2").
+        edge_sampling: "stratified" along the cumulative boundary length, or "iid".
+        arch: Taichi backend choice for the first kernel call of the process.
+    Returns:
+        {name: float64 array shaped like the parameter}. Rotation gradients are per
+        degree; positions per pixel.
+    Raises:
+        SceneError: unknown parameter name or an adjoint of the wrong shape.
+    """
+    check_sampling(spp=spp, seed=seed, sampler=sampler, arch=arch)
+    if estimator not in ESTIMATORS:
+        raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}")
+    if edge_sampling not in EDGE_SAMPLINGS:
+        raise ValueError(
+            f"edge_sampling must be one of {EDGE_SAMPLINGS}, got {edge_sampling!r}"
+        )
+    adjoint = check_adjoint(scene, adjoint)
+    names = _resolve(scene, params)
+    buffers = pack_scene(scene)
+    frames = frames_of(scene)
+    d_color, d_opacity, d_background = interior_adjoint(
+        buffers, adjoint, spp=spp, seed=derive_seed(seed, 0), sampler=sampler, arch=arch
+    )
+    n_verts = int(frames.counts.sum())
+    d_verts = np.zeros((n_verts, 2))
+    d_circle = np.zeros((len(scene.shapes), 3))
+    wants_geometry = any(parse_name(scene, n).is_geometry for n in names)
+    if estimator == "reynolds" and wants_geometry:
+        pieces = _pieces(buffers)
+        if edge_samples is None:
+            edge_samples = max(
+                1024, int(math.ceil(EDGE_SAMPLES_PER_PIXEL * pieces.total_length))
+            )
+        if edge_samples < 0:
+            raise ValueError(f"edge_samples must be >= 0, got {edge_samples}")
+        dv, dc = boundary_adjoint(
+            buffers,
+            pieces,
+            adjoint,
+            samples=int(edge_samples),
+            seed=derive_seed(seed, 1),
+            stratified=edge_sampling == "stratified",
+            arch=arch,
+        )
+        d_verts, d_circle = dv[:n_verts], dc
+    geometry = frames.chain(d_verts, d_circle)
+    index = {shape.id: k for k, shape in enumerate(scene.shapes)}
+    starts = frames.starts
+    grads: dict[str, np.ndarray] = {}
+    for name in names:
+        ref = parse_name(scene, name)
+        if ref.shape_id is None:
+            grads[name] = d_background.copy()
+            continue
+        k = index[ref.shape_id]
+        attribute = ref.attribute
+        if attribute == "points":
+            block = geometry["points"][starts[k] : starts[k] + frames.counts[k]]
+            grads[name] = (
+                block[ref.index].copy() if ref.index is not None else block.copy()
+            )
+        elif attribute == "fill":
+            grads[name] = d_color[k].copy()
+        elif attribute == "opacity":
+            grads[name] = np.array(d_opacity[k])
+        else:
+            grads[name] = np.array(geometry[attribute][k])
+    return grads
+
+
+def backward_with_stderr(
+    scene: Scene, adjoint: np.ndarray, *, repeat: int = 8, seed: int = 0, **options
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Mean of `backward` over `repeat` independent seeds, and its standard error.
+
+    Seeds are seed, seed + 1, ..., seed + repeat - 1 (streams are hashed, so they are
+    independent). The standard error is the sample standard deviation / sqrt(repeat).
+
+    Returns:
+        (mean {name: array}, stderr {name: array}); stderr is NaN when repeat == 1.
+    """
+    if repeat < 1:
+        raise ValueError(f"repeat must be >= 1, got {repeat}")
+    runs = [
+        backward(scene, adjoint, seed=(seed + r) % 2**32, **options)
+        for r in range(repeat)
+    ]
+    mean = {n: np.mean([g[n] for g in runs], axis=0) for n in runs[0]}
+    if repeat == 1:
+        return mean, {n: np.full_like(v, np.nan) for n, v in mean.items()}
+    stderr = {
+        n: np.std([g[n] for g in runs], axis=0, ddof=1) / math.sqrt(repeat)
+        for n in runs[0]
+    }
+    return mean, stderr
+
+
+def image_loss(
+    image: np.ndarray, target: np.ndarray, loss: str
+) -> tuple[float, np.ndarray]:
+    """Loss value and its adjoint dL/dimage for `l2` = mean((I - T)^2) or `l1` = mean|I - T|."""
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+    diff = np.asarray(image, dtype=np.float64) - target
+    if loss == "l2":
+        return float(np.mean(diff**2)), 2.0 * diff / diff.size
+    return float(np.mean(np.abs(diff))), np.sign(diff) / diff.size
+
+
+def loss_and_grad(
+    scene: Scene,
+    target: np.ndarray,
+    *,
+    loss: str = "l2",
+    seed: int = 0,
+    spp: int = 16,
+    **options,
+) -> tuple[float, dict[str, np.ndarray]]:
+    """Image loss against `target` and its gradient for named parameters.
+
+    The loss is taken on a Monte Carlo render, and its adjoint is propagated by
+    `backward` with independent samples (a derived seed), so for "l2" the gradient is an
+    unbiased estimate of the gradient of the loss of the exact image. ("l1" takes the
+    sign of a noisy difference, so its gradient is biased near zero difference.)
+
+    Args:
+        target: `[height, width, 3]` image.
+        loss: "l2" (mean squared error) or "l1" (mean absolute error), over all pixels
+            and channels.
+        **options: passed to `backward` (params, edge_samples, estimator, sampler, ...).
+    Returns:
+        (loss of the rendered image, {name: gradient}).
+    """
+    target = check_adjoint(scene, target, what="target image")
+    arch = options.get("arch", "auto")
+    sampler = options.get("sampler", "jitter")
+    image = render(
+        scene, spp=spp, seed=derive_seed(seed, 2), sampler=sampler, arch=arch
+    )
+    value, adjoint = image_loss(image, target, loss)
+    return value, backward(scene, adjoint, seed=seed, spp=spp, **options)
