@@ -18,7 +18,7 @@ import taichi as ti
 
 from kernels.buffers import SceneBuffers, SceneView
 from kernels.coverage import ON_EDGE_TOLERANCE, composite, fill_rule_inside
-from kernels.edges import PIECE_SEGMENT, EdgePieces, PieceView
+from kernels.edges import PIECE_SEGMENT, EdgePieces, PieceView, allocate_samples
 from kernels.forward import f32_1, f32_2, f32_3, i32_1
 from kernels.interior import f64_1, f64_2, vec3_f64
 from kernels.rng import DOMAIN_EDGE, stream_key, uniform_at
@@ -41,6 +41,7 @@ class EdgePoint:
     nx: ti.f64  # outward unit normal of the shape's region
     ny: ti.f64
     share: ti.f64  # 1 / number of coincident edges of the same polygon through x
+    weight: ti.f64  # 1 / sampling density, pixels of boundary per sample
 
 
 @ti.func
@@ -110,22 +111,45 @@ def own_polygon_sides(sc: ti.template(), k, e, x, y):
 
 
 @ti.func
-def edge_point(sc: ti.template(), pv: ti.template(), s):
-    """The edge sample at arc length s along the concatenated boundary pieces."""
+def last_at_most(array: ti.template(), count, value):
+    """The largest index p < count with array[p] <= value (array ascending, array[0] <= value)."""
     lo = 0
-    hi = pv.shape.shape[0] - 1
-    while lo < hi:  # the last piece p with cumulative[p] <= s
+    hi = count - 1
+    while lo < hi:
         mid = (lo + hi + 1) // 2
-        if pv.cumulative[mid] <= s:
+        if array[mid] <= value:
             lo = mid
         else:
             hi = mid - 1
-    p = lo
-    length = pv.cumulative[p + 1] - pv.cumulative[p]
-    frac = ti.math.clamp((s - pv.cumulative[p]) / length, 0.0, 1.0)
+    return lo
+
+
+@ti.func
+def edge_point(sc: ti.template(), pv: ti.template(), m, num_samples, seed, stratified):
+    """Edge sample m: stratified within its piece (pieces own whole strata), or i.i.d.
+    over the whole boundary by length. `point.weight` is 1 / density (pixels)."""
+    n_pieces = pv.shape.shape[0]
+    total = pv.cumulative[n_pieces]
+    xi = ti.f64(uniform_at(stream_key(seed, DOMAIN_EDGE, ti.u32(m)), ti.u32(0)))
+    p = 0
+    frac = 0.0
+    weight = 0.0
+    if stratified:
+        p = last_at_most(pv.first_sample, n_pieces, m)
+        n = pv.first_sample[p + 1] - pv.first_sample[p]
+        frac = (ti.f64(m - pv.first_sample[p]) + xi) / ti.f64(n)
+        weight = (pv.cumulative[p + 1] - pv.cumulative[p]) / ti.f64(n)
+    else:
+        s = xi * total
+        p = last_at_most(pv.cumulative, n_pieces, s)
+        length = pv.cumulative[p + 1] - pv.cumulative[p]
+        frac = ti.math.clamp((s - pv.cumulative[p]) / length, 0.0, 1.0)
+        weight = total / ti.f64(num_samples)
     tau = pv.t0[p] + frac * (pv.t1[p] - pv.t0[p])
     k = pv.shape[p]
-    point = EdgePoint(valid=1, shape=k, vert_a=-1, vert_b=-1, t=tau, share=1.0)
+    point = EdgePoint(
+        valid=1, shape=k, vert_a=-1, vert_b=-1, t=tau, share=1.0, weight=weight
+    )
     if pv.kind[p] == PIECE_SEGMENT:
         start = sc.vert_start[k]
         e = pv.edge[p]
@@ -176,14 +200,6 @@ def edge_jump(
     return i, j, f_in - f_out
 
 
-@ti.func
-def arc_length_sample(seed, m, num_samples, total, stratified):
-    u = uniform_at(stream_key(seed, DOMAIN_EDGE, ti.u32(m)), ti.u32(0))
-    if stratified:
-        u = (ti.f64(m) + u) / ti.f64(num_samples)
-    return ti.min(ti.f64(u) * total, total * (1.0 - 1e-16))
-
-
 @ti.kernel
 def _boundary(
     adjoint: f32_3,
@@ -209,6 +225,7 @@ def _boundary(
     piece_t0: f64_1,
     piece_t1: f64_1,
     cumulative: f64_1,
+    first_sample: i32_1,
     num_samples: ti.i32,
     stratified: ti.i32,
     seed: ti.u32,
@@ -218,7 +235,7 @@ def _boundary(
     d_image: f64_3,
 ):
     """Adjoint mode (tangent=False): adjoint -> d_verts, d_circle. Tangent mode: velocities
-    -> d_image. Each sample carries weight total_length / num_samples."""
+    -> d_image. Each sample carries the weight 1 / density of `edge_point`."""
     sc = ti.static(
         SceneView(
             kind,
@@ -235,18 +252,24 @@ def _boundary(
         )
     )
     pv = ti.static(
-        PieceView(piece_shape, piece_kind, piece_edge, piece_t0, piece_t1, cumulative)
+        PieceView(
+            piece_shape,
+            piece_kind,
+            piece_edge,
+            piece_t0,
+            piece_t1,
+            cumulative,
+            first_sample,
+        )
     )
     height, width = adjoint.shape[0], adjoint.shape[1]
-    total = cumulative[piece_shape.shape[0]]
     for m in range(num_samples):
-        s = arc_length_sample(seed, m, num_samples, total, stratified)
-        point = edge_point(sc, pv, s)
+        point = edge_point(sc, pv, m, num_samples, seed, stratified)
         if point.valid:
             i, j, jump = edge_jump(
                 sc, point, tile_size, tiles_x, width, height, background
             )
-            weight = total / num_samples * point.share
+            weight = point.weight * point.share
             k = point.shape
             if ti.static(tangent):
                 speed = 0.0  # V . n
@@ -299,6 +322,11 @@ def _run(
     d_circle = np.zeros((n_shapes, 3))
     d_image = np.zeros((buffers.height, buffers.width, 3) if tangent else (1, 1, 3))
     if pieces.count and samples > 0:
+        if stratified:
+            first_sample = allocate_samples(pieces, samples)
+            samples = int(first_sample[-1])
+        else:
+            first_sample = np.zeros(pieces.count + 1, dtype=np.int32)
         _boundary(
             np.ascontiguousarray(adjoint, dtype=np.float32),
             velocity_verts,
@@ -313,6 +341,7 @@ def _run(
             pieces.t0,
             pieces.t1,
             pieces.cumulative,
+            first_sample,
             samples,
             int(stratified),
             seed & 0xFFFFFFFF,

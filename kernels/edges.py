@@ -10,11 +10,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kernels.buffers import SceneBuffers
+
 PIECE_SEGMENT = 0
 PIECE_ARC = 1
 
 # The pieces' arrays inside a kernel, as one compile-time bundle for Taichi functions.
-PieceView = namedtuple("PieceView", "shape kind edge t0 t1 cumulative")
+PieceView = namedtuple("PieceView", "shape kind edge t0 t1 cumulative first_sample")
 
 
 @dataclass(frozen=True)
@@ -112,21 +114,19 @@ def clip_circles(
     return owner, lo[keep], hi[keep]
 
 
-def build_edge_pieces(
-    kind: np.ndarray,
-    vert_start: np.ndarray,
-    vert_count: np.ndarray,
-    verts: np.ndarray,
-    circle: np.ndarray,
-    num_shapes: int,
-    width: int,
-    height: int,
-) -> EdgePieces:
+def build_edge_pieces(buffers: SceneBuffers) -> EdgePieces:
     """All boundary pieces of the scene inside the canvas [0, width] x [0, height]."""
+    n = buffers.num_shapes
     kind, vert_start, vert_count = (
-        kind[:num_shapes],
-        vert_start[:num_shapes],
-        vert_count[:num_shapes],
+        buffers.kind[:n],
+        buffers.vert_start[:n],
+        buffers.vert_count[:n],
+    )
+    verts, circle, width, height = (
+        buffers.verts,
+        buffers.circle,
+        buffers.width,
+        buffers.height,
     )
     polygons = np.nonzero(kind == 0)[0]
     counts = vert_count[polygons].astype(np.int64)
@@ -161,3 +161,17 @@ def build_edge_pieces(
         t1=np.concatenate([t1[keep], phi1])[order],
         cumulative=np.concatenate([[0.0], np.cumsum(lengths[order])]),
     )
+
+
+def allocate_samples(pieces: EdgePieces, samples: int) -> np.ndarray:
+    """First sample index of each piece, `[P + 1]` int32, for stratified edge sampling.
+
+    Piece p gets n_p = max(1, round(samples * length_p / total)) samples, stratified
+    along it. Whole strata per piece keep each piece's estimate free of the two-valued
+    sample count that one stratum straddling two pieces would give it.
+    """
+    lengths = np.diff(pieces.cumulative)
+    counts = np.maximum(
+        1, np.rint(samples * lengths / max(pieces.total_length, 1e-300))
+    ).astype(np.int64)
+    return np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)

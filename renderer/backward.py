@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from kernels import boundary_adjoint, build_edge_pieces, interior_adjoint
+from kernels import EdgePieces, boundary_adjoint, build_edge_pieces, interior_adjoint
 from kernels.rng import derive_seed
 from renderer.errors import SceneError
 from renderer.frames import frames_of
@@ -33,24 +33,9 @@ LOSSES = ("l2", "l1")
 EDGE_SAMPLES_PER_PIXEL = 16  # default edge samples per pixel of boundary length
 
 
-def default_edge_samples(scene: Scene) -> int:
+def default_edge_samples(pieces: EdgePieces) -> int:
     """16 edge samples per pixel of boundary length inside the canvas (at least 1024)."""
-    buffers = pack_scene(scene)
-    length = _pieces(buffers).total_length
-    return max(1024, int(math.ceil(EDGE_SAMPLES_PER_PIXEL * length)))
-
-
-def _pieces(buffers):
-    return build_edge_pieces(
-        buffers.kind,
-        buffers.vert_start,
-        buffers.vert_count,
-        buffers.verts,
-        buffers.circle,
-        buffers.num_shapes,
-        buffers.width,
-        buffers.height,
-    )
+    return max(1024, int(math.ceil(EDGE_SAMPLES_PER_PIXEL * pieces.total_length)))
 
 
 def check_adjoint(
@@ -127,11 +112,9 @@ def backward(
     d_circle = np.zeros((len(scene.shapes), 3))
     wants_geometry = any(parse_name(scene, n).is_geometry for n in names)
     if estimator == "reynolds" and wants_geometry:
-        pieces = _pieces(buffers)
+        pieces = build_edge_pieces(buffers)
         if edge_samples is None:
-            edge_samples = max(
-                1024, int(math.ceil(EDGE_SAMPLES_PER_PIXEL * pieces.total_length))
-            )
+            edge_samples = default_edge_samples(pieces)
         if edge_samples < 0:
             raise ValueError(f"edge_samples must be >= 0, got {edge_samples}")
         dv, dc = boundary_adjoint(
@@ -208,6 +191,30 @@ def image_loss(
     return float(np.mean(np.abs(diff))), np.sign(diff) / diff.size
 
 
+def loss_adjoint(
+    scene: Scene,
+    target: np.ndarray,
+    *,
+    loss: str = "l2",
+    seed: int = 0,
+    spp: int = 16,
+    sampler: str = "jitter",
+    arch: str = "auto",
+) -> tuple[float, np.ndarray]:
+    """Loss of a Monte Carlo render against `target`, and the adjoint dL/dI to propagate.
+
+    The render uses a seed derived from `seed` (purpose 2), so the backward pass run with
+    `seed` itself uses independent samples: for "l2" the resulting gradient is then an
+    unbiased estimate of the gradient of the exact image's loss. ("l1" takes the sign of
+    a noisy difference, so its gradient is biased where the difference is near zero.)
+    """
+    target = check_adjoint(scene, target, what="target image")
+    image = render(
+        scene, spp=spp, seed=derive_seed(seed, 2), sampler=sampler, arch=arch
+    )
+    return image_loss(image, target, loss)
+
+
 def loss_and_grad(
     scene: Scene,
     target: np.ndarray,
@@ -215,28 +222,23 @@ def loss_and_grad(
     loss: str = "l2",
     seed: int = 0,
     spp: int = 16,
+    sampler: str = "jitter",
+    arch: str = "auto",
     **options,
 ) -> tuple[float, dict[str, np.ndarray]]:
     """Image loss against `target` and its gradient for named parameters.
-
-    The loss is taken on a Monte Carlo render, and its adjoint is propagated by
-    `backward` with independent samples (a derived seed), so for "l2" the gradient is an
-    unbiased estimate of the gradient of the loss of the exact image. ("l1" takes the
-    sign of a noisy difference, so its gradient is biased near zero difference.)
 
     Args:
         target: `[height, width, 3]` image.
         loss: "l2" (mean squared error) or "l1" (mean absolute error), over all pixels
             and channels.
-        **options: passed to `backward` (params, edge_samples, estimator, sampler, ...).
+        **options: passed on to `backward` (params, edge_samples, estimator, ...).
     Returns:
-        (loss of the rendered image, {name: gradient}).
+        (loss of the Monte Carlo render, {name: gradient}); see `loss_adjoint`.
     """
-    target = check_adjoint(scene, target, what="target image")
-    arch = options.get("arch", "auto")
-    sampler = options.get("sampler", "jitter")
-    image = render(
-        scene, spp=spp, seed=derive_seed(seed, 2), sampler=sampler, arch=arch
+    value, adjoint = loss_adjoint(
+        scene, target, loss=loss, seed=seed, spp=spp, sampler=sampler, arch=arch
     )
-    value, adjoint = image_loss(image, target, loss)
-    return value, backward(scene, adjoint, seed=seed, spp=spp, **options)
+    return value, backward(
+        scene, adjoint, seed=seed, spp=spp, sampler=sampler, arch=arch, **options
+    )

@@ -35,9 +35,23 @@ def circle_segments(radius: float, tolerance: float) -> int:
     return max(32, math.ceil(math.pi * math.sqrt(0.75 * max(radius, 1.0) / tolerance)))
 
 
-def circle_region(center: np.ndarray, radius: float, tolerance: float) -> BaseGeometry:
-    """A regular polygon approximating the disc, with the disc's area."""
-    n = circle_segments(radius, tolerance)
+def circle_segment_counts(
+    scene: Scene, tolerance: float = DEFAULT_CIRCLE_TOLERANCE
+) -> np.ndarray:
+    """`[S]` sides of the polygon standing in for each circle (0 for polygons).
+
+    Finite differences of the exact image hold these fixed on both sides of a step, so
+    that the approximation stays smooth in the parameters.
+    """
+    circles = frames_of(scene).world_circles()
+    return np.array(
+        [circle_segments(r, tolerance) if r > 0 else 0 for r in circles[:, 2]],
+        dtype=np.int64,
+    )
+
+
+def circle_region(center: np.ndarray, radius: float, n: int) -> BaseGeometry:
+    """A regular polygon of n sides approximating the disc, with the disc's area."""
     # Vertex radius chosen so that the polygon's area equals pi r^2.
     r_vertex = radius * math.sqrt(2.0 * math.pi / (n * math.sin(2.0 * math.pi / n)))
     angles = np.arange(n) * (2.0 * math.pi / n)
@@ -69,10 +83,9 @@ def polygon_region(vertices: np.ndarray, fill_rule: str) -> BaseGeometry:
     return shapely.union_all(kept) if kept else GeosPolygon()
 
 
-def shape_regions(
-    scene: Scene, circle_tolerance: float = DEFAULT_CIRCLE_TOLERANCE
-) -> list[BaseGeometry]:
-    """The world-space region covered by each shape, pixels, back to front."""
+def shape_regions(scene: Scene, segments: np.ndarray) -> list[BaseGeometry]:
+    """The world-space region of each shape, pixels, back to front; circles as polygons
+    of `segments[k]` sides."""
     frames = frames_of(scene)
     verts = frames.world_vertices()
     circles = frames.world_circles()
@@ -86,7 +99,7 @@ def shape_regions(
             )
         else:
             regions.append(
-                circle_region(circles[k, :2], circles[k, 2], circle_tolerance)
+                circle_region(circles[k, :2], circles[k, 2], int(segments[k]))
             )
     return regions
 
@@ -104,7 +117,7 @@ def _polygonal(geometry: BaseGeometry) -> BaseGeometry:
 
 
 def _pieces(
-    scene: Scene, circle_tolerance: float
+    scene: Scene, segments: np.ndarray
 ) -> list[tuple[BaseGeometry, np.ndarray]]:
     """Disjoint regions of the canvas with their final composited colour."""
     width, height = scene.canvas.width, scene.canvas.height
@@ -113,7 +126,7 @@ def _pieces(
     done = []
     for shape, region in zip(
         reversed(scene.shapes),
-        reversed(shape_regions(scene, circle_tolerance)),
+        reversed(shape_regions(scene, segments)),
         strict=True,
     ):
         if region.is_empty:
@@ -170,12 +183,17 @@ def _pixel_areas(
 
 
 def render_exact_image(
-    scene: Scene, *, circle_tolerance: float = DEFAULT_CIRCLE_TOLERANCE
+    scene: Scene,
+    *,
+    circle_tolerance: float = DEFAULT_CIRCLE_TOLERANCE,
+    segments: np.ndarray | None = None,
 ) -> np.ndarray:
     """Exact box-filtered image of `scene`.
 
     Args:
         scene: a validated scene.
+        segments: sides of each circle's polygon (default `circle_segment_counts`),
+            overriding `circle_tolerance`.
         circle_tolerance: largest error allowed per pixel and per unit of colour
             contrast from the polygonal approximation of circles.
     Returns:
@@ -183,7 +201,9 @@ def render_exact_image(
     """
     width, height = scene.canvas.width, scene.canvas.height
     image = np.zeros((height, width, 3))
-    for piece, value in _pieces(scene, circle_tolerance):
+    if segments is None:
+        segments = circle_segment_counts(scene, circle_tolerance)
+    for piece, value in _pieces(scene, segments):
         rows, cols, areas = _pixel_areas(piece, width, height)
         np.add.at(image, (rows, cols), areas[:, None] * value[None, :])
     return image

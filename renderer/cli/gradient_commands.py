@@ -1,0 +1,338 @@
+"""`reynolds grad`, `reynolds check-grad` and `reynolds gradimage`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+
+import numpy as np
+
+from renderer.atomic import write_atomic
+from renderer.backward import backward_with_stderr, check_adjoint, loss_adjoint
+from renderer.cli.options import (
+    add_edge_sampling,
+    add_sampling,
+    check_output_folder,
+    name_list,
+    positive_float,
+    positive_int,
+)
+from renderer.derivative_image import derivative_image
+from renderer.errors import SceneError
+from renderer.image_io import check_image_path, encode_png
+from renderer.params import get_param, param_names, parse_name
+from renderer.plotting import panel_figure
+from renderer.render import render
+from renderer.scene import Scene
+from renderer.scene_io import load_scene
+from renderer.targets import load_target
+from renderer.validation import (
+    exact_gradient,
+    finite_difference_gradient,
+    smooth_adjoint,
+)
+
+
+def _params(scene: Scene, names: list[str] | None) -> list[str]:
+    if names is None:
+        return param_names(scene)
+    for name in names:
+        try:
+            parse_name(scene, name)
+        except SceneError as error:
+            raise SceneError(error.message, source="--params") from None
+    return names
+
+
+def _load_adjoint(path: str, scene: Scene) -> np.ndarray:
+    try:
+        array = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as error:
+        raise SceneError(f"cannot read adjoint: {error}", source=path) from None
+    try:
+        return check_adjoint(scene, array)
+    except SceneError as error:
+        raise SceneError(error.message, source=path) from None
+
+
+def _backward_options(args: argparse.Namespace) -> dict:
+    return {
+        "spp": args.spp,
+        "sampler": args.sampler,
+        "arch": args.arch,
+        "edge_samples": args.edge_samples,
+        "edge_sampling": args.edge_sampling,
+    }
+
+
+def _as_json(value: np.ndarray):
+    return value.tolist() if value.ndim else float(value)
+
+
+def cmd_grad(args: argparse.Namespace) -> int:
+    if args.output:
+        check_output_folder(args.output)
+    scene = load_scene(args.scene)
+    names = _params(scene, args.params)
+    if args.adjoint:
+        adjoint = _load_adjoint(args.adjoint, scene)
+        loss = None
+    else:
+        target = load_target(args.target, scene)
+        loss, adjoint = loss_adjoint(
+            scene,
+            target,
+            loss=args.loss,
+            seed=args.seed,
+            spp=args.spp,
+            sampler=args.sampler,
+            arch=args.arch,
+        )
+    mean, stderr = backward_with_stderr(
+        scene,
+        adjoint,
+        repeat=args.repeat,
+        seed=args.seed,
+        params=names,
+        estimator=args.estimator,
+        **_backward_options(args),
+    )
+    if loss is None:
+        loss = float(
+            np.sum(
+                adjoint
+                * render(
+                    scene,
+                    spp=args.spp,
+                    seed=args.seed,
+                    sampler=args.sampler,
+                    arch=args.arch,
+                )
+            )
+        )
+    report = {"loss": loss, "grads": {n: _as_json(v) for n, v in mean.items()}}
+    if args.repeat > 1:
+        report["stderr"] = {n: _as_json(v) for n, v in stderr.items()}
+    text = json.dumps(report, indent=2) + "\n"
+    if args.output:
+        write_atomic(args.output, text.encode("utf-8"))
+    else:
+        print(text, end="")
+    return 0
+
+
+def _components(name: str, value: np.ndarray) -> list[tuple[str, tuple]]:
+    if value.ndim == 0:
+        return [(name, ())]
+    return [
+        (name + "".join(f"[{i}]" for i in idx), idx) for idx in np.ndindex(value.shape)
+    ]
+
+
+def cmd_check_grad(args: argparse.Namespace) -> int:
+    scene = load_scene(args.scene)
+    names = _params(scene, args.params)
+    h, w = scene.canvas.height, scene.canvas.width
+    adjoint = (
+        _load_adjoint(args.adjoint, scene)
+        if args.adjoint
+        else smooth_adjoint(h, w, seed=args.seed)
+    )
+    mean, stderr = backward_with_stderr(
+        scene,
+        adjoint,
+        repeat=args.repeat,
+        seed=args.seed,
+        params=names,
+        **_backward_options(args),
+    )
+    fd = finite_difference_gradient(
+        scene,
+        adjoint,
+        params=names,
+        spp=args.spp,
+        seed=args.seed,
+        sampler=args.sampler,
+        arch=args.arch,
+    )
+    exact = exact_gradient(scene, adjoint, params=names)
+    print(
+        f"check-grad {args.scene}: {args.repeat} seeds from {args.seed}, {args.spp} spp, "
+        f"edge samples {args.edge_samples or 'default'}, {args.edge_sampling}; PASS when |z| <= {args.z_max:g}"
+    )
+    header = f"{'parameter':<28} {'estimate':>12} {'stderr':>10} {'fd (MC, CRN)':>13} {'exact':>12} {'z':>7}  result"
+    print(header)
+    print("-" * len(header))
+    failures = 0
+    for name in names:
+        for label, idx in _components(name, get_param(scene, name)):
+            est, se, ref, diff = (
+                mean[name][idx],
+                stderr[name][idx],
+                exact[name][idx],
+                fd[name][idx],
+            )
+            # The exact reference is itself good to ~1e-6 relative: no z below that scale.
+            scale = (
+                max(se, 1e-6 * (1.0 + abs(ref)))
+                if math.isfinite(se)
+                else 1e-6 * (1.0 + abs(ref))
+            )
+            z = (est - ref) / scale
+            ok = abs(z) <= args.z_max
+            failures += not ok
+            print(
+                f"{label:<28} {est:>12.5g} {se:>10.3g} {diff:>13.5g} {ref:>12.5g} {z:>7.2f}  {'PASS' if ok else 'FAIL'}"
+            )
+    total = sum(get_param(scene, n).size for n in names)
+    print(f"{total - failures} passed, {failures} failed")
+    return 1 if failures else 0
+
+
+def cmd_gradimage(args: argparse.Namespace) -> int:
+    check_image_path(args.output)
+    check_output_folder(args.output)
+    scene = load_scene(args.scene)
+    try:
+        parse_name(scene, args.param)
+    except SceneError as error:
+        raise SceneError(error.message, source="--param") from None
+    options = {
+        "spp": args.spp,
+        "seed": args.seed,
+        "sampler": args.sampler,
+        "arch": args.arch,
+    }
+    label = args.param + (
+        f" component {args.component}" if get_param(scene, args.param).size > 1 else ""
+    )
+    methods = [
+        ("edge sampling (Reynolds)", "reynolds"),
+        ("finite differences (MC, CRN)", "fd"),
+        ("naive autodiff", "naive"),
+    ]
+    if args.exact:
+        methods.append(("exact (differences of exact image)", "exact"))
+    panels = []
+    for title, method in methods:
+        image = derivative_image(
+            scene,
+            args.param,
+            component=args.component,
+            method=method,
+            edge_samples=args.edge_samples,
+            **options,
+        )
+        panels.append((title, image.mean(axis=2)))
+    reference = panels[-1][1] if args.exact else panels[0][1]
+    limit = (
+        float(np.percentile(np.abs(reference), 99.5))
+        or float(np.abs(reference).max())
+        or 1.0
+    )
+    zoom = max(1, 256 // max(scene.canvas.width, 1))
+    figure = panel_figure(
+        panels, limit=limit, label=f"dI/d({label}), mean of R, G, B", zoom=zoom
+    )
+    write_atomic(args.output, encode_png(np.asarray(figure)))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "grad",
+        help="gradient of an image loss (or of sum(adjoint * image)) for named parameters",
+    )
+    p.add_argument("scene", help="scene file")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--adjoint", help="NPY weights dL/dI, height x width x 3")
+    source.add_argument(
+        "--target", help="target image: .png, .npy, or a .json scene rendered exactly"
+    )
+    p.add_argument(
+        "--loss",
+        choices=("l2", "l1"),
+        default="l2",
+        help="loss against --target (default l2: mean squared error)",
+    )
+    p.add_argument(
+        "--params",
+        type=name_list,
+        default=None,
+        help="comma-separated names (default: all)",
+    )
+    add_sampling(p)
+    add_edge_sampling(p)
+    p.add_argument(
+        "--repeat",
+        type=positive_int,
+        default=1,
+        help="independent seeds to average; reports stderr when > 1",
+    )
+    p.add_argument(
+        "--estimator",
+        choices=("reynolds", "naive"),
+        default="reynolds",
+        help="reynolds: interior + boundary term (default); naive: interior term only",
+    )
+    p.add_argument(
+        "-o", "--output", help="write the JSON report here instead of stdout"
+    )
+    p.set_defaults(handler=cmd_grad)
+
+    p = sub.add_parser(
+        "check-grad",
+        help="compare gradients with finite differences and the exact reference",
+    )
+    p.add_argument("scene", help="scene file")
+    p.add_argument(
+        "--params",
+        type=name_list,
+        default=None,
+        help="comma-separated names (default: all)",
+    )
+    p.add_argument(
+        "--adjoint", help="NPY weights (default: a smooth random field from --seed)"
+    )
+    add_sampling(p)
+    add_edge_sampling(p)
+    p.add_argument(
+        "--repeat", type=positive_int, default=16, help="independent seeds (default 16)"
+    )
+    p.add_argument(
+        "--z-max",
+        type=positive_float,
+        default=5.0,
+        help="largest |estimate - exact| / stderr that passes (default 5)",
+    )
+    p.set_defaults(handler=cmd_check_grad)
+
+    p = sub.add_parser(
+        "gradimage",
+        help="draw dI/dtheta per pixel: edge sampling, finite differences, naive",
+    )
+    p.add_argument("scene", help="scene file")
+    p.add_argument(
+        "--param",
+        required=True,
+        help="parameter name, e.g. sun.radius or roof.points[1]",
+    )
+    p.add_argument(
+        "--component",
+        type=int,
+        default=0,
+        help="component of a vector parameter (default 0)",
+    )
+    p.add_argument("-o", "--output", required=True, help="output PNG")
+    add_sampling(p, spp=64)
+    p.add_argument(
+        "--edge-samples",
+        type=positive_int,
+        default=None,
+        help="edge samples (default 16 per pixel of boundary)",
+    )
+    p.add_argument(
+        "--exact", action="store_true", help="add a panel from the exact reference"
+    )
+    p.set_defaults(handler=cmd_gradimage)

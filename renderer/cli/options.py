@@ -1,0 +1,109 @@
+"""Argument types and option groups shared by the `reynolds` subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from renderer.errors import SceneError
+
+
+class Timer:
+    """Prints named durations to stderr when verbose."""
+
+    def __init__(self, verbose: bool):
+        self.verbose = verbose
+        self.start = time.perf_counter()
+
+    def lap(self, label: str) -> None:
+        now = time.perf_counter()
+        if self.verbose:
+            print(f"{label}: {1e3 * (now - self.start):.1f} ms", file=sys.stderr)
+        self.start = now
+
+
+def check_output_folder(path: str) -> None:
+    """Refuse an output path whose folder does not exist, before any work is done."""
+    folder = Path(path).parent
+    if str(folder) and not folder.is_dir():
+        raise SceneError(f"folder {str(folder)!r} does not exist", source=path)
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer, got {text!r}"
+        ) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected an integer seed, got {text!r}"
+        ) from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"seed must lie in [0, 2**32), got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def name_list(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("expected comma-separated parameter names")
+    return names
+
+
+def add_sampling(parser: argparse.ArgumentParser, *, spp: int = 16) -> None:
+    parser.add_argument(
+        "--spp",
+        type=positive_int,
+        default=spp,
+        help=f"samples per pixel (default {spp})",
+    )
+    parser.add_argument("--seed", type=seed, default=0, help="random seed (default 0)")
+    parser.add_argument(
+        "--sampler",
+        choices=("jitter", "iid", "r2"),
+        default="jitter",
+        help="pixel sampler: stratified jitter (default), i.i.d., or shifted R2",
+    )
+    parser.add_argument(
+        "--arch",
+        choices=("auto", "cpu", "gpu"),
+        default="auto",
+        help="Taichi backend: gpu tries CUDA then Vulkan, else the CPU (default auto = gpu)",
+    )
+
+
+def add_edge_sampling(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--edge-samples",
+        type=positive_int,
+        default=None,
+        help="edge samples over the whole boundary (default 16 per pixel of boundary length)",
+    )
+    parser.add_argument(
+        "--edge-sampling",
+        choices=("stratified", "iid"),
+        default="stratified",
+        help="edge samples stratified along the boundary length (default) or i.i.d.",
+    )

@@ -1,0 +1,163 @@
+"""References for gradients: exact ones, and finite differences of the Monte Carlo renderer.
+
+- `exact_gradient`: central differences of sum(adjoint * render_exact) (DESIGN.md 4). The
+  exact image is smooth in the parameters almost everywhere, so with small steps this is
+  the true gradient to ~1e-7 (circle polygons keep a fixed number of sides across a step).
+- `finite_difference_gradient`: central differences of the Monte Carlo image with common
+  random numbers (the same seed on both sides). A sample only flips when an edge
+  crosses it, so steps must be large enough to cross many samples, and the estimate
+  carries an O(step^2) bias and noise: an everyday check, not a reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from renderer.exact import circle_segment_counts, render_exact_image
+from renderer.frames import frames_of
+from renderer.params import get_param, param_names, parse_name, set_param
+from renderer.render import render
+from renderer.scene import Scene
+
+# Steps of the exact central differences, per attribute, in the parameter's units.
+EXACT_STEPS = {"rotate": 1e-3, "scale": 1e-5}
+EXACT_STEP = 1e-4  # positions (pixels) and colours
+# Steps of Monte Carlo finite differences: a quarter pixel of motion.
+MC_MOTION = 0.25
+MC_COLOUR_STEP = 1e-2
+
+
+def _extent(scene: Scene, shape_id: str) -> float:
+    """Largest distance (pixels) of a shape's boundary from its pivot."""
+    k = next(i for i, s in enumerate(scene.shapes) if s.id == shape_id)
+    frames = frames_of(scene)
+    if frames.counts[k] == 0:
+        return max(float(frames.radius[k] * frames.scale[k]), 1e-6)
+    start = frames.starts[k]
+    local = frames.local[start : start + frames.counts[k]] - frames.pivot[k]
+    return max(float(np.linalg.norm(local, axis=1).max() * frames.scale[k]), 1e-6)
+
+
+def mc_step(scene: Scene, name: str) -> float:
+    """Finite-difference step for parameter `name` that moves edges by about 1/4 pixel."""
+    ref = parse_name(scene, name)
+    if ref.attribute in ("rotate", "scale"):
+        extent = _extent(scene, ref.shape_id)
+        return (
+            MC_MOTION / extent * (180.0 / np.pi if ref.attribute == "rotate" else 1.0)
+        )
+    return MC_MOTION if ref.is_geometry else MC_COLOUR_STEP
+
+
+def _central_differences(
+    scene: Scene,
+    names: Sequence[str],
+    value_of: Callable[[Scene], float],
+    step_of: Callable[[str], float],
+) -> dict[str, np.ndarray]:
+    grads = {}
+    for name in names:
+        base = get_param(scene, name)
+        grad = np.zeros_like(base)
+        h = step_of(name)
+        for idx in np.ndindex(base.shape):
+            plus, minus = base.copy(), base.copy()
+            plus[idx] += h
+            minus[idx] -= h
+            lo_scale = 1.0
+            hi_scale = 1.0
+            ref = parse_name(scene, name)
+            # Opacity lives in [0, 1]: at a limit take the one-sided difference (the
+            # image is affine in each opacity, so this is still exact).
+            if ref.attribute == "opacity":
+                if plus[idx] > 1.0:
+                    plus[idx], hi_scale = base[idx], 0.0
+                if minus[idx] < 0.0:
+                    minus[idx], lo_scale = base[idx], 0.0
+            width = h * (hi_scale + lo_scale)
+            grad[idx] = (
+                value_of(set_param(scene, name, plus))
+                - value_of(set_param(scene, name, minus))
+            ) / width
+        grads[name] = grad
+    return grads
+
+
+def exact_gradient(
+    scene: Scene,
+    adjoint: np.ndarray,
+    *,
+    params: Sequence[str] | None = None,
+    circle_tolerance: float = 1e-7,
+) -> dict[str, np.ndarray]:
+    """The gradient of sum(adjoint * exact image), by central differences of the exact image.
+
+    Args:
+        adjoint: `[height, width, 3]` weights.
+        params: names (default: every parameter).
+        circle_tolerance: per-pixel tolerance of the circle polygons (fixed across steps).
+    Returns:
+        {name: float64 array shaped like the parameter}.
+    """
+    names = param_names(scene) if params is None else list(params)
+    segments = circle_segment_counts(scene, circle_tolerance)
+    adjoint = np.asarray(adjoint, dtype=np.float64)
+
+    def value(s: Scene) -> float:
+        return float(np.sum(adjoint * render_exact_image(s, segments=segments)))
+
+    def step(name: str) -> float:
+        return EXACT_STEPS.get(parse_name(scene, name).attribute, EXACT_STEP)
+
+    return _central_differences(scene, names, value, step)
+
+
+def finite_difference_gradient(
+    scene: Scene,
+    adjoint: np.ndarray,
+    *,
+    params: Sequence[str] | None = None,
+    spp: int = 16,
+    seed: int = 0,
+    sampler: str = "jitter",
+    arch: str = "auto",
+    steps: dict[str, float] | None = None,
+) -> dict[str, np.ndarray]:
+    """Central differences of sum(adjoint * Monte Carlo image) with common random numbers.
+
+    Args:
+        steps: {name: step} overriding `mc_step` (a quarter pixel of edge motion).
+    Returns:
+        {name: float64 array shaped like the parameter}.
+    """
+    names = param_names(scene) if params is None else list(params)
+    adjoint = np.asarray(adjoint, dtype=np.float64)
+    steps = steps or {}
+
+    def value(s: Scene) -> float:
+        return float(
+            np.sum(adjoint * render(s, spp=spp, seed=seed, sampler=sampler, arch=arch))
+        )
+
+    return _central_differences(
+        scene, names, value, lambda n: steps.get(n, mc_step(scene, n))
+    )
+
+
+def smooth_adjoint(
+    height: int, width: int, *, seed: int = 0, waves: int = 4
+) -> np.ndarray:
+    """A smooth random adjoint `[height, width, 3]` in about [-1, 1]: a sum of plane waves
+    with periods of 1/4 to 1 canvas. Finite differences of a Monte Carlo render need a
+    smooth adjoint: with white noise, the loss jumps whenever an edge crosses a column."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width] + 0.5
+    out = np.zeros((height, width, 3))
+    size = max(height, width)
+    for ch in range(3):
+        for _ in range(waves):
+            kx, ky = rng.uniform(-4, 4, 2) * np.pi / size
+            out[:, :, ch] += np.cos(kx * x + ky * y + rng.uniform(0, 2 * np.pi)) / waves
+    return out * 2.0
