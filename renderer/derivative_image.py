@@ -93,7 +93,7 @@ def derivative_image(
         return render(s, spp=spp, seed=seed, sampler=sampler, arch=arch)
 
     if method == "exact":
-        segments = circle_segment_counts(scene, 1e-7)
+        segments = circle_segment_counts(scene, 1e-6)
         step = EXACT_STEPS.get(ref.attribute, EXACT_STEP)
         return _central(
             scene,

@@ -117,12 +117,11 @@ def _polygonal(geometry: BaseGeometry) -> BaseGeometry:
 
 
 def _pieces(
-    scene: Scene, segments: np.ndarray
+    scene: Scene, segments: np.ndarray, box: tuple[int, int, int, int]
 ) -> list[tuple[BaseGeometry, np.ndarray]]:
-    """Disjoint regions of the canvas with their final composited colour."""
-    width, height = scene.canvas.width, scene.canvas.height
+    """Disjoint regions of `box` (x0, y0, x1, y1) with their final composited colour."""
     background = np.asarray(scene.canvas.background, dtype=np.float64)
-    open_pieces = [(shapely.box(0, 0, width, height), 1.0, np.zeros(3))]
+    open_pieces = [(shapely.box(*box), 1.0, np.zeros(3))]
     done = []
     for shape, region in zip(
         reversed(scene.shapes),
@@ -187,6 +186,7 @@ def render_exact_image(
     *,
     circle_tolerance: float = DEFAULT_CIRCLE_TOLERANCE,
     segments: np.ndarray | None = None,
+    window: tuple[int, int, int, int] | None = None,
 ) -> np.ndarray:
     """Exact box-filtered image of `scene`.
 
@@ -194,6 +194,7 @@ def render_exact_image(
         scene: a validated scene.
         segments: sides of each circle's polygon (default `circle_segment_counts`),
             overriding `circle_tolerance`.
+        window: (row0, row1, col0, col1): compute only these pixels, leave the others 0.
         circle_tolerance: largest error allowed per pixel and per unit of colour
             contrast from the polygonal approximation of circles.
     Returns:
@@ -203,7 +204,8 @@ def render_exact_image(
     image = np.zeros((height, width, 3))
     if segments is None:
         segments = circle_segment_counts(scene, circle_tolerance)
-    for piece, value in _pieces(scene, segments):
+    row0, row1, col0, col1 = window if window is not None else (0, height, 0, width)
+    for piece, value in _pieces(scene, segments, (col0, row0, col1, row1)):
         rows, cols, areas = _pixel_areas(piece, width, height)
         np.add.at(image, (rows, cols), areas[:, None] * value[None, :])
     return image
