@@ -283,7 +283,7 @@ def _boundary(
                     ] + point.t * velocity_verts[vb, 1]
                     speed = vx * point.nx + vy * point.ny
                 else:
-                    c = velocity_circle
+                    c = ti.static(velocity_circle)
                     speed = c[k, 0] * point.nx + c[k, 1] * point.ny + c[k, 2]
                 for ch in ti.static(range(3)):
                     d_image[i, j, ch] += jump[ch] * speed * weight

@@ -1,0 +1,252 @@
+"""`reynolds grad`, `check-grad` and `gradimage` through the command line."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from builders import scene_dict, square
+from conftest import ARCH, SCENES
+from PIL import Image
+
+from renderer import load_scene, render_exact
+from renderer.backward import backward_with_stderr, loss_and_grad
+from renderer.cli import main
+
+HOUSE = str(SCENES / "house.json")
+STACK = str(SCENES / "translucent_stack.json")
+
+
+def test_grad_against_a_scene_target_matches_the_api(tmp_path, capsys):
+    target = tmp_path / "target.json"
+    scene = load_scene(STACK)
+    moved = json.loads((SCENES / "translucent_stack.json").read_text())
+    moved["shapes"][0]["center"] = [29.5, 25.0]
+    target.write_text(json.dumps(moved))
+    out = tmp_path / "g.json"
+    argv = [
+        "grad",
+        STACK,
+        "--target",
+        str(target),
+        "--params",
+        "red.center,blue.fill",
+        "--seed",
+        "4",
+        "--arch",
+        ARCH,
+        "-o",
+        str(out),
+    ]
+    assert main(argv) == 0
+    report = json.loads(out.read_text())
+    assert set(report) == {"loss", "grads"}
+    loss, grads = loss_and_grad(
+        scene,
+        render_exact(load_scene(target)),
+        params=["red.center", "blue.fill"],
+        seed=4,
+        arch=ARCH,
+    )
+    assert report["loss"] == pytest.approx(loss, rel=1e-12)
+    np.testing.assert_allclose(
+        report["grads"]["red.center"], grads["red.center"], rtol=1e-9
+    )
+    np.testing.assert_allclose(
+        report["grads"]["blue.fill"], grads["blue.fill"], rtol=1e-9
+    )
+    assert capsys.readouterr().out == ""
+
+
+def test_grad_with_adjoint_and_repeat_reports_standard_errors(tmp_path, capsys):
+    scene = load_scene(HOUSE)
+    adjoint = np.random.default_rng(0).normal(size=(96, 128, 3)).astype(np.float32)
+    path = tmp_path / "w.npy"
+    np.save(path, adjoint)
+    assert (
+        main(
+            [
+                "grad",
+                HOUSE,
+                "--adjoint",
+                str(path),
+                "--params",
+                "sun.radius,roof.points[1]",
+                "--repeat",
+                "4",
+                "--arch",
+                ARCH,
+            ]
+        )
+        == 0
+    )
+    report = json.loads(capsys.readouterr().out)
+    mean, stderr = backward_with_stderr(
+        scene, adjoint, params=["sun.radius", "roof.points[1]"], repeat=4, arch=ARCH
+    )
+    assert report["grads"]["sun.radius"] == pytest.approx(
+        float(mean["sun.radius"]), rel=1e-9
+    )
+    assert report["stderr"]["roof.points[1]"] == pytest.approx(
+        stderr["roof.points[1]"].tolist(), rel=1e-6
+    )
+    assert len(report["grads"]["roof.points[1]"]) == 2
+
+
+def test_naive_estimator_on_the_command_line_gives_zero_geometry(tmp_path, capsys):
+    path = tmp_path / "w.npy"
+    np.save(path, np.ones((96, 128, 3)))
+    assert (
+        main(
+            [
+                "grad",
+                HOUSE,
+                "--adjoint",
+                str(path),
+                "--params",
+                "roof.points,sun.fill",
+                "--estimator",
+                "naive",
+                "--arch",
+                ARCH,
+            ]
+        )
+        == 0
+    )
+    report = json.loads(capsys.readouterr().out)
+    assert np.all(np.array(report["grads"]["roof.points"]) == 0.0)
+    assert np.abs(report["grads"]["sun.fill"]).max() > 1.0
+
+
+@pytest.mark.parametrize(
+    "extra, where",
+    [
+        (["--params", "sun.radious"], "--params: unknown parameter 'sun.radious'"),
+        (
+            ["--params", "moon.radius"],
+            "--params: unknown parameter 'moon.radius': no shape",
+        ),
+    ],
+)
+def test_grad_refuses_unknown_parameters(tmp_path, capsys, extra, where):
+    target = tmp_path / "t.npy"
+    np.save(target, np.zeros((96, 128, 3)))
+    out = tmp_path / "g.json"
+    assert main(["grad", HOUSE, "--target", str(target), *extra, "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: {where}") and "\n" not in err
+    assert not out.exists()
+
+
+def test_grad_refuses_mismatched_target_and_adjoint(tmp_path, capsys):
+    target = tmp_path / "small.png"
+    Image.new("RGB", (64, 48)).save(target)
+    assert main(["grad", HOUSE, "--target", str(target)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: {target}: target is 64 x 48 but the scene's canvas is 128 x 96"
+    )
+    adjoint = tmp_path / "w.npy"
+    np.save(adjoint, np.zeros((96, 128)))
+    assert main(["grad", HOUSE, "--adjoint", str(adjoint)]) == 2
+    assert capsys.readouterr().err.startswith(
+        f"error: {adjoint}: adjoint has shape (96, 128)"
+    )
+
+
+def test_check_grad_passes_on_a_smooth_scene(capsys):
+    status = main(
+        [
+            "check-grad",
+            STACK,
+            "--params",
+            "red.center,blue.points[1],green.opacity",
+            "--repeat",
+            "8",
+            "--arch",
+            ARCH,
+        ]
+    )
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert out.strip().splitlines()[-1] == "5 passed, 0 failed"
+    assert "red.center[0]" in out and "PASS" in out
+
+
+def test_check_grad_fails_where_the_gradient_does_not_exist(write_json, capsys):
+    # An edge on a pixel line: the exact central difference averages two one-sided
+    # derivatives, the estimate is one of them, with a tiny error bar: check-grad must
+    # flag the disagreement and exit non-zero.
+    shapes = [
+        {
+            "id": "sq",
+            "type": "polygon",
+            "points": square(2.3, 1.3, 5.0, 4.6),
+            "fill": [1, 1, 1],
+        }
+    ]
+    path = write_json(scene_dict(8, 6, shapes))
+    status = main(
+        [
+            "check-grad",
+            path,
+            "--params",
+            "sq.points[1]",
+            "--repeat",
+            "4",
+            "--arch",
+            ARCH,
+        ]
+    )
+    out = capsys.readouterr().out
+    assert status == 1
+    assert "FAIL" in out and out.strip().splitlines()[-1].endswith("1 failed")
+
+
+def test_gradimage_writes_a_figure(tmp_path):
+    out = tmp_path / "d.png"
+    assert (
+        main(
+            [
+                "gradimage",
+                STACK,
+                "--param",
+                "red.radius",
+                "-o",
+                str(out),
+                "--spp",
+                "4",
+                "--arch",
+                ARCH,
+            ]
+        )
+        == 0
+    )
+    figure = Image.open(out)
+    assert figure.width > 3 * 72 * 3 and figure.height > 64 * 3  # three panels, zoomed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.png"]
+
+
+def test_gradimage_refuses_unknown_parameter_and_component(tmp_path, capsys):
+    out = tmp_path / "d.png"
+    assert main(["gradimage", STACK, "--param", "red.radious", "-o", str(out)]) == 2
+    assert capsys.readouterr().err.startswith(
+        "error: --param: unknown parameter 'red.radious'"
+    )
+    assert (
+        main(
+            [
+                "gradimage",
+                STACK,
+                "--param",
+                "red.center",
+                "--component",
+                "2",
+                "-o",
+                str(out),
+            ]
+        )
+        == 2
+    )
+    assert "has 2 component(s)" in capsys.readouterr().err
+    assert not out.exists()
