@@ -17,7 +17,7 @@ import numpy as np
 import taichi as ti
 
 from kernels.buffers import SceneBuffers, SceneView
-from kernels.coverage import ON_EDGE_TOLERANCE, composite, fill_rule_inside
+from kernels.coverage import ON_EDGE_TOLERANCE, composite_sides, fill_rule_inside
 from kernels.edges import PIECE_SEGMENT, EdgePieces, PieceView, allocate_samples
 from kernels.forward import f32_1, f32_2, f32_3, i32_1
 from kernels.interior import f64_1, f64_2, vec3_f64
@@ -191,11 +191,8 @@ def edge_jump(
     j = ti.math.clamp(ti.cast(ti.floor(point.x), ti.i32), 0, width - 1)
     tile = (i // tile_size) * tiles_x + j // tile_size
     depth = sc.tile_start[tile + 1] - sc.tile_start[tile]
-    f_in = composite(
-        sc, tile, depth, point.x, point.y, background, point.shape, 1, True
-    )
-    f_out = composite(
-        sc, tile, depth, point.x, point.y, background, point.shape, 0, True
+    f_in, f_out = composite_sides(
+        sc, tile, depth, point.x, point.y, background, point.shape
     )
     return i, j, f_in - f_out
 

@@ -169,36 +169,23 @@ def pixel_is_uniform(sc: ti.template(), tile, i, j):
 
 
 @ti.func
-def composite(
-    sc: ti.template(),
-    tile,
-    depth,
-    x,
-    y,
-    background,
-    forced,
-    forced_inside,
-    closed: ti.template(),
-):
+def composite(sc: ti.template(), tile, depth, x, y, background):
     """Colour of the picture at (x, y) from the first `depth` shapes of the tile's list.
 
     The list is ascending (back to front); shapes are visited front to back from list
     position depth - 1 down to 0, accumulating C += T a fill and T *= (1 - a), and the
-    loop stops once the transmittance T reaches zero behind an opaque shape. Shape
-    `forced` (or none, when -1) is counted inside when `forced_inside` is 1 and outside
-    when 0, without testing: this gives f_in and f_out on that shape's own edge. The
-    result has the precision of `background` (float32 or float64).
+    loop stops once the transmittance T reaches zero behind an opaque shape. Points on a
+    boundary follow the half-open rule. The result has the precision of `background`
+    (float32 or float64).
     """
     c = background * 0.0
     transmittance = background[0] * 0.0 + 1.0
     t0 = sc.tile_start[tile]
     for t in range(depth):
         k = sc.tile_shapes[t0 + depth - 1 - t]
-        inside = forced_inside
-        if k != forced:
-            inside = 0
-            if overlaps_box(sc, k, x, y, x, y):
-                inside = inside_shape(sc, k, x, y, closed)
+        inside = 0
+        if overlaps_box(sc, k, x, y, x, y):
+            inside = inside_shape(sc, k, x, y, False)
         if inside:
             a = sc.opacity[k]
             c += transmittance * a * fill_color(sc, k)
@@ -206,3 +193,33 @@ def composite(
             if transmittance <= 0.0:
                 break
     return c + transmittance * background
+
+
+@ti.func
+def composite_sides(sc: ti.template(), tile, depth, x, y, background, own):
+    """(f_in, f_out) at a point on the boundary of shape `own`, in one front-to-back pass.
+
+    f_in counts `own` inside and f_out outside, without testing it; every other shape is
+    classified once, with the closed convention (a point on its boundary is inside).
+    """
+    c_in = background * 0.0
+    c_out = background * 0.0
+    t_in = background[0] * 0.0 + 1.0
+    t_out = t_in
+    t0 = sc.tile_start[tile]
+    for t in range(depth):
+        k = sc.tile_shapes[t0 + depth - 1 - t]
+        a = sc.opacity[k]
+        if k == own:
+            c_in += t_in * a * fill_color(sc, k)
+            t_in *= 1.0 - a
+        elif overlaps_box(sc, k, x, y, x, y):
+            if inside_shape(sc, k, x, y, True):
+                fill = fill_color(sc, k)
+                c_in += t_in * a * fill
+                c_out += t_out * a * fill
+                t_in *= 1.0 - a
+                t_out *= 1.0 - a
+        if t_in <= 0.0 and t_out <= 0.0:
+            break
+    return c_in + t_in * background, c_out + t_out * background

@@ -59,13 +59,13 @@ def _render(
         total = ti.math.vec3(0.0, 0.0, 0.0)
         if pixel_is_uniform(sc, tile, i, j):
             x, y = ti.f32(j) + 0.5, ti.f32(i) + 0.5
-            total = composite(sc, tile, depth, x, y, background, -1, 0, False)
+            total = composite(sc, tile, depth, x, y, background)
         else:
             stream = pixel_stream(seed, ti.u32(i * width + j))
             for s in range(spp):
                 u = pixel_sample(sampler, stream, s, grid_x, grid_y)
                 x, y = ti.f32(j) + u[0], ti.f32(i) + u[1]
-                total += composite(sc, tile, depth, x, y, background, -1, 0, False)
+                total += composite(sc, tile, depth, x, y, background)
             total /= ti.f32(spp)
         for ch in ti.static(range(3)):
             image[i, j, ch] = total[ch]

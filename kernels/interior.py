@@ -51,7 +51,7 @@ def d_composite(
     exact to ~1e-16 / (1 - a_k) <= 2e-9 in float64 for float32 opacities below 1. Behind
     an opaque shape (a_k = 1) nothing shows, so C_below_k is composited once more there.
     """
-    c_final = composite(sc, tile, depth, x, y, background, -1, 0, False)
+    c_final = composite(sc, tile, depth, x, y, background)
     transmittance = ti.f64(1.0)
     c_above = vec3_f64(0.0)
     t0 = sc.tile_start[tile]
@@ -70,7 +70,7 @@ def d_composite(
             if a < 1.0:
                 d_alpha = (transmittance * fill - (c_final - c_above)) / (1.0 - a)
             else:
-                c_below = composite(sc, tile, position, x, y, background, -1, 0, False)
+                c_below = composite(sc, tile, position, x, y, background)
                 d_alpha = transmittance * (fill - c_below)
             d_opacity[k] += w.dot(d_alpha)
             c_above += transmittance * a * fill

@@ -3,11 +3,18 @@
 Public API (DESIGN.md section 6); everything else in this package is internal.
 """
 
+from renderer.backward import backward, backward_with_stderr, loss_and_grad
+from renderer.derivative_image import derivative_image
 from renderer.errors import SceneError
 from renderer.params import ParamVector, get_param, param_names, set_param
 from renderer.render import render, render_exact
 from renderer.scene import Canvas, Circle, Polygon, Scene, Transform
 from renderer.scene_io import load_scene, parse_scene, save_scene, scene_to_dict
+from renderer.validation import (
+    exact_gradient,
+    finite_difference_gradient,
+    smooth_adjoint,
+)
 
 __all__ = [
     "Canvas",
@@ -17,8 +24,14 @@ __all__ = [
     "Scene",
     "SceneError",
     "Transform",
+    "backward",
+    "backward_with_stderr",
+    "derivative_image",
+    "exact_gradient",
+    "finite_difference_gradient",
     "get_param",
     "load_scene",
+    "loss_and_grad",
     "param_names",
     "parse_scene",
     "render",
@@ -26,4 +39,5 @@ __all__ = [
     "save_scene",
     "scene_to_dict",
     "set_param",
+    "smooth_adjoint",
 ]

@@ -128,7 +128,7 @@ def backward(
         )
         d_verts, d_circle = dv[:n_verts], dc
     geometry = frames.chain(d_verts, d_circle)
-    index = {shape.id: k for k, shape in enumerate(scene.shapes)}
+    index = scene.index_of
     starts = frames.starts
     grads: dict[str, np.ndarray] = {}
     for name in names:

@@ -8,6 +8,7 @@ floats in tuples so that scenes are hashable, comparable and safe to share.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 
 Vec2 = tuple[float, float]
@@ -86,11 +87,13 @@ class Scene:
     shapes: tuple[Shape, ...] = ()
     description: str | None = None
 
+    @functools.cached_property
+    def index_of(self) -> dict[str, int]:
+        """Shape id -> position in `shapes` (back to front)."""
+        return {s.id: k for k, s in enumerate(self.shapes)}
+
     def shape(self, shape_id: str) -> Shape:
-        for s in self.shapes:
-            if s.id == shape_id:
-                return s
-        raise KeyError(shape_id)
+        return self.shapes[self.index_of[shape_id]]
 
     def replace_shape(self, new: Shape) -> Scene:
         """A copy of the scene with the shape of the same id replaced by `new`."""

@@ -31,7 +31,7 @@ MC_COLOUR_STEP = 1e-2
 
 def _extent(scene: Scene, shape_id: str) -> float:
     """Largest distance (pixels) of a shape's boundary from its pivot."""
-    k = next(i for i, s in enumerate(scene.shapes) if s.id == shape_id)
+    k = scene.index_of[shape_id]
     frames = frames_of(scene)
     if frames.counts[k] == 0:
         return max(float(frames.radius[k] * frames.scale[k]), 1e-6)
@@ -126,7 +126,7 @@ def _window(scene: Scene, name: str) -> tuple[int, int, int, int] | None:
     ref = parse_name(scene, name)
     if ref.shape_id is None:
         return None
-    k = next(i for i, s in enumerate(scene.shapes) if s.id == ref.shape_id)
+    k = scene.index_of[ref.shape_id]
     x0, y0, x1, y1 = frames_of(scene).world_bounds()[k]
     width, height = scene.canvas.width, scene.canvas.height
     margin = 2.0  # exact steps move boundaries by far less than a pixel

@@ -11,7 +11,15 @@ def test_every_public_name_imports():
 
 def test_design_names_are_public():
     # DESIGN.md section 6: the names tools, tests and users share.
-    for name in ("load_scene", "save_scene", "parse_scene", "render", "render_exact"):
+    for name in (
+        "load_scene",
+        "save_scene",
+        "parse_scene",
+        "render",
+        "render_exact",
+        "backward",
+        "loss_and_grad",
+    ):
         assert name in renderer.__all__
 
 

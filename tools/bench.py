@@ -1,9 +1,12 @@
-"""Benchmark of the forward renderer.
+"""Benchmark of the forward renderer and the backward pass.
 
 Prints the one-off start-up cost (Taichi init and kernel compilation with an empty
-kernel cache), then a Markdown table per case: median time of several runs after a
-warm-up, samples per second (pixels x spp / time) and the process's peak resident
-memory. Random-triangle scenes come from a fixed seed so runs compare.
+kernel cache), then a Markdown table per case: median times of several runs after a
+warm-up of the forward render and of `backward` for every parameter (default edge
+samples, a random adjoint), samples per second (pixels x spp / forward time) and the
+process's peak resident memory. Then the per-run standard deviation of a translation
+gradient, stratified against i.i.d. edge sampling at equal sample counts.
+Random-triangle scenes come from a fixed seed so runs compare.
 
     python tools/bench.py
     python tools/bench.py --runs 9 --arch cpu --spp 4 16
@@ -23,7 +26,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from renderer import parse_scene, render
+from renderer import backward, parse_scene, render
 
 
 def random_triangles(count: int, size: int, *, radius: float, seed: int = 1) -> dict:
@@ -143,21 +146,63 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"backend {ensure_initialized(args.arch)}; Taichi init + forward compile (empty cache): {startup:.2f} s\n"
         )
-        print("| case | spp | forward median (ms) | Msamples/s | peak RSS (MiB) |")
-        print("|---|---|---|---|---|")
+        print(
+            "| case | spp | forward (ms) | backward (ms) | forward + backward (ms) "
+            "| Msamples/s | peak RSS (MiB) |"
+        )
+        print("|---|---|---|---|---|---|---|")
         for name in args.cases:
             scene = parse_scene(CASES[name]())
-            pixels = scene.canvas.width * scene.canvas.height
+            h, w = scene.canvas.height, scene.canvas.width
+            adjoint = np.random.default_rng(0).normal(size=(h, w, 3))
             for spp in args.spp:
-                median = median_seconds(
+                forward = median_seconds(
                     lambda s=scene, n=spp: render(s, spp=n, seed=0, arch=args.arch),
                     runs,
                 )
+                back = median_seconds(
+                    lambda s=scene, n=spp, w=adjoint: backward(
+                        s, w, spp=n, seed=0, arch=args.arch
+                    ),
+                    runs,
+                )
                 print(
-                    f"| {name} | {spp} | {1e3 * median:.1f} | {pixels * spp / median / 1e6:.0f} | {peak_rss_mib():.0f} |"
+                    f"| {name} | {spp} | {1e3 * forward:.1f} | {1e3 * back:.1f} "
+                    f"| {1e3 * (forward + back):.1f} | {h * w * spp / forward / 1e6:.0f} "
+                    f"| {peak_rss_mib():.0f} |"
                 )
                 sys.stdout.flush()
+        print()
+        stratification_table(args.arch)
     return 0
+
+
+def stratification_table(arch: str, seeds: int = 32) -> None:
+    """Per-run standard deviation of d(sum(w * I))/d translate_x of one triangle."""
+    scene = parse_scene(one_triangle(256))
+    adjoint = np.random.default_rng(1).normal(size=(256, 256, 3))
+    print(
+        f"| edge samples | sd stratified | sd i.i.d. | ratio |"
+        f"  ({seeds} seeds, 1 triangle 256², white-noise adjoint)"
+    )
+    print("|---|---|---|---|")
+    for samples in (1024, 4096, 16384):
+        sds = []
+        for mode in ("stratified", "iid"):
+            values = [
+                backward(
+                    scene,
+                    adjoint,
+                    params=["tri.translate"],
+                    edge_samples=samples,
+                    edge_sampling=mode,
+                    seed=k,
+                    arch=arch,
+                )["tri.translate"][0]
+                for k in range(seeds)
+            ]
+            sds.append(float(np.std(values, ddof=1)))
+        print(f"| {samples} | {sds[0]:.4g} | {sds[1]:.4g} | {sds[1] / sds[0]:.1f}x |")
 
 
 if __name__ == "__main__":
