@@ -1,74 +1,97 @@
-"""Small figures drawn with Pillow: diverging derivative images with a colour bar."""
+"""Figures (matplotlib, off-screen): derivative images and optimisation curves.
+
+Every function returns PNG bytes, so callers write them atomically.
+"""
 
 from __future__ import annotations
 
-import numpy as np
-from PIL import Image, ImageDraw
+import io
 
-# Blue - white - red, as in most derivative plots (negative blue, positive red).
-NEGATIVE = np.array([0.23, 0.30, 0.75])
-POSITIVE = np.array([0.71, 0.02, 0.15])
-WHITE = np.ones(3)
+import matplotlib
+
+matplotlib.use("Agg")  # off-screen: no display on CI or servers
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 
 
-def diverging(values: np.ndarray, limit: float) -> np.ndarray:
-    """`[H, W]` values -> `[H, W, 3]` uint8, white at 0 and saturated at +-limit."""
-    t = (
-        np.clip(values / limit, -1.0, 1.0)[..., None]
-        if limit > 0
-        else np.zeros((*values.shape, 1))
+def _png(figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def derivative_panels(
+    panels: list[tuple[str, np.ndarray]], *, limit: float, label: str
+) -> bytes:
+    """Scalar images side by side on one diverging scale (blue negative, red positive).
+
+    Args:
+        panels: (title, `[H, W]` values) pairs.
+        limit: values at +-limit saturate the colour map.
+        label: colour-bar label.
+    """
+    height, width = panels[0][1].shape
+    figure, axes = plt.subplots(
+        1,
+        len(panels),
+        figsize=(3.2 * len(panels), 3.2 * height / width + 0.9),
+        squeeze=False,
     )
-    rgb = np.where(
-        t < 0, WHITE + (NEGATIVE - WHITE) * -t, WHITE + (POSITIVE - WHITE) * t
+    image = None
+    for axis, (title, values) in zip(axes[0], panels, strict=True):
+        image = axis.imshow(
+            values, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest"
+        )
+        axis.set_title(title, fontsize=9)
+        axis.set_xticks([])
+        axis.set_yticks([])
+    bar = figure.colorbar(
+        image, ax=axes[0].tolist(), orientation="horizontal", fraction=0.06, pad=0.04
     )
-    return np.round(rgb * 255).astype(np.uint8)
+    bar.set_label(label, fontsize=9)
+    return _png(figure)
 
 
-def titled(pixels: np.ndarray, title: str, zoom: int) -> Image.Image:
-    """An upscaled (nearest neighbour) image with a title line above it."""
-    image = Image.fromarray(pixels).resize(
-        (pixels.shape[1] * zoom, pixels.shape[0] * zoom), Image.NEAREST
-    )
-    canvas = Image.new(
-        "RGB", (max(image.width, 8 * len(title)), image.height + 20), "white"
-    )
-    canvas.paste(image, (0, 20))
-    ImageDraw.Draw(canvas).text((4, 4), title, fill="black")
-    return canvas
+def optimisation_curves(
+    curves: dict[str, np.ndarray],
+    errors: dict[str, dict[str, np.ndarray]] | None = None,
+    *,
+    title: str = "",
+) -> bytes:
+    """Loss per step (log scale) for one or more runs, and optionally parameter errors.
 
-
-def colour_bar(width: int, limit: float, label: str) -> Image.Image:
-    """A horizontal colour bar from -limit to +limit with three tick labels."""
-    ramp = diverging(
-        np.linspace(-limit, limit, width)[None, :].repeat(14, axis=0), limit
-    )
-    canvas = Image.new("RGB", (width, 46), "white")
-    canvas.paste(Image.fromarray(ramp), (0, 0))
-    draw = ImageDraw.Draw(canvas)
-    for x, text in (
-        (0, f"{-limit:.3g}"),
-        (width // 2 - 4, "0"),
-        (width - 8 * len(f"{limit:.3g}"), f"{limit:.3g}"),
-    ):
-        draw.text((max(x, 0), 17), text, fill="black")
-    draw.text((4, 31), label, fill="black")
-    return canvas
-
-
-def panel_figure(
-    panels: list[tuple[str, np.ndarray]], *, limit: float, label: str, zoom: int
-) -> Image.Image:
-    """Panels of scalar images side by side on one diverging scale, colour bar below."""
-    tiles = [titled(diverging(values, limit), title, zoom) for title, values in panels]
-    gap = 10
-    width = sum(t.width for t in tiles) + gap * (len(tiles) - 1)
-    bar = colour_bar(min(width, 480), limit, label)
-    figure = Image.new(
-        "RGB", (width, max(t.height for t in tiles) + bar.height + 6), "white"
-    )
-    x = 0
-    for tile in tiles:
-        figure.paste(tile, (x, 0))
-        x += tile.width + gap
-    figure.paste(bar, ((width - bar.width) // 2, figure.height - bar.height))
-    return figure
+    Args:
+        curves: {run label: `[steps]` loss}.
+        errors: {run label: {error label: `[steps]` error}}, drawn in a second panel.
+    """
+    panels = 2 if errors else 1
+    figure, axes = plt.subplots(1, panels, figsize=(5.2 * panels, 3.6), squeeze=False)
+    loss_axis = axes[0][0]
+    for label, values in curves.items():
+        loss_axis.plot(np.arange(len(values)), values, label=label, linewidth=1.4)
+    loss_axis.set_yscale("log")
+    loss_axis.set_xlabel("step")
+    loss_axis.set_ylabel("image loss")
+    loss_axis.grid(True, which="both", alpha=0.3)
+    loss_axis.legend(fontsize=8)
+    if errors:
+        error_axis = axes[0][1]
+        for run, series in errors.items():
+            for label, values in series.items():
+                name = f"{run}: {label}" if len(errors) > 1 else label
+                error_axis.plot(
+                    np.arange(len(values)),
+                    np.maximum(values, 1e-6),
+                    label=name,
+                    linewidth=1.2,
+                )
+        error_axis.set_yscale("log")
+        error_axis.set_xlabel("step")
+        error_axis.set_ylabel("parameter error (px, deg, colour)")
+        error_axis.grid(True, which="both", alpha=0.3)
+        error_axis.legend(fontsize=7)
+    if title:
+        figure.suptitle(title, fontsize=10)
+    return _png(figure)

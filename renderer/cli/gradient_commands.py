@@ -20,9 +20,9 @@ from renderer.cli.options import (
 )
 from renderer.derivative_image import derivative_image
 from renderer.errors import SceneError
-from renderer.image_io import check_image_path, encode_png
+from renderer.image_io import check_image_path
 from renderer.params import get_param, param_names, parse_name
-from renderer.plotting import panel_figure
+from renderer.plotting import derivative_panels
 from renderer.render import render
 from renderer.scene import Scene
 from renderer.scene_io import load_scene
@@ -231,11 +231,10 @@ def cmd_gradimage(args: argparse.Namespace) -> int:
         or float(np.abs(reference).max())
         or 1.0
     )
-    zoom = max(1, 256 // max(scene.canvas.width, 1))
-    figure = panel_figure(
-        panels, limit=limit, label=f"dI/d({label}), mean of R, G, B", zoom=zoom
+    png = derivative_panels(
+        panels, limit=limit, label=f"dI/d({label}), mean of R, G, B"
     )
-    write_atomic(args.output, encode_png(np.asarray(figure)))
+    write_atomic(args.output, png)
     return 0
 
 
