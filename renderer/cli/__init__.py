@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from renderer.cli import gradient_commands, render_commands
+from renderer.cli import gradient_commands, optimize_commands, render_commands
 from renderer.errors import SceneError
 
 EXIT_USER_ERROR = 2
@@ -21,7 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="reynolds", description="Reynolds: a 2D differentiable renderer."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (render_commands, gradient_commands):
+    for module in (render_commands, gradient_commands, optimize_commands):
         module.register(sub)
     return parser
 

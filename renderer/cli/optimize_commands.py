@@ -1,0 +1,229 @@
+"""`reynolds optimize` and `reynolds demo`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from renderer.cli.options import name_list, positive_int, seed
+from renderer.demos import FLAGSHIP, demo_names, load_demo, run_demo
+from renderer.errors import SceneError
+from renderer.optimize import DEFAULT_LR, default_params, optimize, parameter_errors
+from renderer.params import parse_name
+from renderer.progress import ProgressBar
+from renderer.run_outputs import write_run_outputs
+from renderer.scene_io import load_scene
+from renderer.targets import load_target
+
+
+def learning_rates(text: str) -> dict[str, float]:
+    """`--lr`: a number scaling every default rate, or `kind=value` pairs."""
+    try:
+        factor = float(text)
+    except ValueError:
+        factor = None
+    if factor is not None:
+        if not factor > 0:
+            raise argparse.ArgumentTypeError(
+                f"learning-rate factor must be positive, got {text!r}"
+            )
+        return {kind: rate * factor for kind, rate in DEFAULT_LR.items()}
+    rates = {}
+    for item in text.split(","):
+        kind, _, value = item.partition("=")
+        kind = kind.strip()
+        if kind not in DEFAULT_LR:
+            raise argparse.ArgumentTypeError(
+                f"unknown learning-rate kind {kind!r} (known: {', '.join(DEFAULT_LR)})"
+            )
+        try:
+            rates[kind] = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected {kind}=NUMBER, got {item!r}"
+            ) from None
+        if not rates[kind] > 0:
+            raise argparse.ArgumentTypeError(
+                f"learning rate for {kind} must be positive"
+            )
+    return rates
+
+
+def _check_out_dir(path: str) -> Path:
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise SceneError("exists and is not a folder", source=path)
+    if not out.parent.is_dir():
+        raise SceneError(f"folder {str(out.parent)!r} does not exist", source=path)
+    return out
+
+
+def cmd_optimize(args: argparse.Namespace) -> int:
+    out = _check_out_dir(args.out)
+    scene = load_scene(args.start)
+    target = load_target(args.target, scene)
+    reference = (
+        load_scene(args.target) if args.target.lower().endswith(".json") else None
+    )
+    names = args.params or default_params(scene)
+    for name in names:
+        try:
+            parse_name(scene, name)
+        except SceneError as error:
+            raise SceneError(error.message, source="--params") from None
+    if not names:
+        raise SceneError(
+            "nothing to optimise: every shape is an occluder; name parameters",
+            source="--params",
+        )
+    every = max(1, args.steps // 40)
+    trail = {}
+    bar = ProgressBar(args.steps, "optimize")
+
+    def on_step(step, current, loss):
+        if step % every == 0:
+            trail[step] = current
+        bar.update(step, loss)
+
+    result, history = optimize(
+        scene,
+        target,
+        params=names,
+        steps=args.steps,
+        optimizer=args.optimizer,
+        lr=args.lr,
+        schedule=args.schedule,
+        estimator=args.estimator,
+        loss=args.loss,
+        spp=args.spp,
+        spp_final=args.spp_final,
+        edge_samples=args.edge_samples,
+        seed=args.seed,
+        reference=reference,
+        callback=on_step,
+        arch=args.arch,
+    )
+    bar.close()
+    trail[len(history.loss)] = result
+    write_run_outputs(
+        out,
+        {args.estimator: (result, history)},
+        target,
+        {args.estimator: trail},
+        arch=args.arch,
+    )
+    print(f"loss {history.loss[0]:.4g} -> {history.loss[-1]:.4g} ({history.stopped})")
+    if reference is not None:
+        for name, error in parameter_errors(result, reference, names).items():
+            print(f"  {name}: error {error:.4g}")
+    print(f"wrote {out}/result.json, history.json, loss.png, progress.gif")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    if args.list:
+        for name in demo_names():
+            demo = load_demo(name)
+            flag = "  (flagship, the default)" if name == FLAGSHIP else ""
+            print(f"{name:<20} {demo.title}{flag}")
+        return 0
+    demo = load_demo(args.name or FLAGSHIP)
+    out = _check_out_dir(args.out) / demo.name
+    print(f"{demo.title}\n{demo.teaches}\n", file=sys.stderr)
+    result = run_demo(demo, out, steps=args.steps, seed=args.seed, arch=args.arch)
+    unit = {"rotate": "deg", "scale": "", "fill": "", "opacity": "", "background": ""}
+    print(
+        f"{'parameter':<20} {'start error':>12} "
+        + " ".join(f"{e + ' error':>16}" for e in demo.estimators)
+    )
+    for name in demo.params:
+        suffix = unit.get(name.rsplit(".", 1)[-1], "px")
+        finals = " ".join(
+            f"{result.final_errors[e][name]:>13.4f} {suffix:<2}"
+            for e in demo.estimators
+        )
+        print(f"{name:<20} {result.initial_errors[name]:>9.4f} {suffix:<2} {finals}")
+    print(
+        f"\npictures: {out}/progress.gif (target | run | difference) and {out}/loss.png"
+    )
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "optimize", help="recover parameters of a start scene from a target image"
+    )
+    p.add_argument("start", help="starting scene file")
+    p.add_argument(
+        "--target",
+        required=True,
+        help="target: .png, .npy, or a .json scene (rendered exactly)",
+    )
+    p.add_argument(
+        "--params",
+        type=name_list,
+        default=None,
+        help="comma-separated names (default: every non-occluder shape parameter)",
+    )
+    p.add_argument(
+        "--steps", type=positive_int, default=200, help="gradient steps (default 200)"
+    )
+    p.add_argument(
+        "--lr",
+        type=learning_rates,
+        default=None,
+        help="a factor on the default rates, or kind=value pairs, e.g. points=0.5,rotate=1 "
+        f"(defaults: {', '.join(f'{k}={v:g}' for k, v in DEFAULT_LR.items())})",
+    )
+    p.add_argument("--optimizer", choices=("adam", "sgd"), default="adam")
+    p.add_argument(
+        "--schedule",
+        choices=("cosine", "constant"),
+        default="cosine",
+        help="learning-rate schedule",
+    )
+    p.add_argument("--estimator", choices=("reynolds", "naive"), default="reynolds")
+    p.add_argument("--loss", choices=("l2", "l1"), default="l2")
+    p.add_argument(
+        "--spp",
+        type=positive_int,
+        default=4,
+        help="pixel samples per pixel at the start (default 4)",
+    )
+    p.add_argument(
+        "--spp-final",
+        type=positive_int,
+        default=16,
+        help="at the end, growing geometrically (default 16)",
+    )
+    p.add_argument(
+        "--edge-samples",
+        type=positive_int,
+        default=None,
+        help="edge samples per step (default 16 per pixel of boundary)",
+    )
+    p.add_argument("--seed", type=seed, default=0)
+    p.add_argument("--arch", choices=("auto", "cpu", "gpu"), default="auto")
+    p.add_argument("--out", required=True, help="output folder (created if missing)")
+    p.set_defaults(handler=cmd_optimize)
+
+    p = sub.add_parser(
+        "demo", help=f"run an inverse-rendering demo (default: {FLAGSHIP})"
+    )
+    p.add_argument("name", nargs="?", default=None, help="demo name (see --list)")
+    p.add_argument("--list", action="store_true", help="list the demos")
+    p.add_argument(
+        "--out",
+        default="demo-output",
+        help="parent folder of the demo's outputs (default demo-output)",
+    )
+    p.add_argument(
+        "--steps",
+        type=positive_int,
+        default=None,
+        help="override the demo's number of steps",
+    )
+    p.add_argument("--seed", type=seed, default=0)
+    p.add_argument("--arch", choices=("auto", "cpu", "gpu"), default="auto")
+    p.set_defaults(handler=cmd_demo)

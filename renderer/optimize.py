@@ -1,0 +1,261 @@
+"""Inverse rendering: recover scene parameters from a target image by stochastic gradients.
+
+Each step renders with fresh samples, estimates the loss gradient with `loss_and_grad`
+(Reynolds or naive), takes an Adam or SGD step with learning rates per parameter kind,
+and projects back onto the valid set (radius and scale positive, opacity in [0, 1]).
+The update rules are pure functions of (gradient, state), as in optax.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from renderer.backward import loss_and_grad
+from renderer.errors import SceneError
+from renderer.params import ParamVector, get_param, param_names, parse_name
+from renderer.scene import Scene
+
+# Default learning rates, in the units of each parameter per step (Adam moves each
+# component by about its learning rate per step): pixels, degrees, colour units.
+DEFAULT_LR = {
+    "points": 0.5,
+    "center": 0.5,
+    "translate": 0.5,
+    "radius": 0.5,
+    "rotate": 1.0,
+    "scale": 0.01,
+    "fill": 0.02,
+    "opacity": 0.02,
+    "background": 0.02,
+}
+LOWER_BOUND = {"radius": 1e-3, "scale": 1e-3, "opacity": 0.0}
+UPPER_BOUND = {"opacity": 1.0}
+OPTIMIZERS = ("adam", "sgd")
+SCHEDULES = ("constant", "cosine")
+
+
+@dataclass(frozen=True)
+class AdamState:
+    step: int
+    m: np.ndarray
+    v: np.ndarray
+
+
+def adam_init(size: int) -> AdamState:
+    return AdamState(0, np.zeros(size), np.zeros(size))
+
+
+def adam_update(
+    grad: np.ndarray,
+    state: AdamState,
+    lr: np.ndarray,
+    *,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    eps: float = 1e-12,
+) -> tuple[np.ndarray, AdamState]:
+    """Adam (Kingma & Ba): the step to add to the parameters, and the new state."""
+    step = state.step + 1
+    m = beta1 * state.m + (1 - beta1) * grad
+    v = beta2 * state.v + (1 - beta2) * grad * grad
+    m_hat = m / (1 - beta1**step)
+    v_hat = v / (1 - beta2**step)
+    return -lr * m_hat / (np.sqrt(v_hat) + eps), AdamState(step, m, v)
+
+
+@dataclass(frozen=True)
+class SgdState:
+    step: int
+
+
+def sgd_init(size: int) -> SgdState:
+    return SgdState(0)
+
+
+def sgd_update(
+    grad: np.ndarray, state: SgdState, lr: np.ndarray
+) -> tuple[np.ndarray, SgdState]:
+    """Plain stochastic gradient descent: -lr * grad (lr already scheduled)."""
+    return -lr * grad, SgdState(state.step + 1)
+
+
+def schedule_factor(step: int, steps: int, schedule: str) -> float:
+    """Learning-rate multiplier at `step` of `steps`: 1, or a cosine decay from 1 to 0.05."""
+    if schedule == "constant" or steps <= 1:
+        return 1.0
+    return 0.05 + 0.95 * 0.5 * (1.0 + math.cos(math.pi * step / (steps - 1)))
+
+
+def samples_at(step: int, steps: int, start: int, final: int | None) -> int:
+    """Geometric growth of a sample count from `start` to `final` over the run."""
+    if final is None or final == start or steps <= 1:
+        return start
+    return int(round(start * (final / start) ** (step / (steps - 1))))
+
+
+def default_params(scene: Scene) -> list[str]:
+    """Every parameter of every shape that is not an occluder (the background is left out)."""
+    return [n for n in param_names(scene, include_occluders=False) if n != "background"]
+
+
+def _check_names(scene: Scene, names: Sequence[str]) -> list[str]:
+    names = list(dict.fromkeys(names))
+    refs = [parse_name(scene, n) for n in names]
+    whole = {(r.shape_id, r.attribute) for r in refs if r.index is None}
+    for ref in refs:
+        if ref.index is not None and (ref.shape_id, ref.attribute) in whole:
+            raise SceneError(
+                f"parameters overlap: {ref.name!r} is part of {ref.shape_id}.{ref.attribute}"
+            )
+    return names
+
+
+def _per_component(
+    scene: Scene, view: ParamVector, table: dict[str, float], default: float
+) -> np.ndarray:
+    out = np.empty(view.size)
+    for name, a, b in zip(view.names, view.offsets[:-1], view.offsets[1:], strict=True):
+        out[a:b] = table.get(parse_name(scene, name).attribute, default)
+    return out
+
+
+@dataclass
+class History:
+    """What happened at each step: loss, parameter values, their error, sample counts."""
+
+    params: list[str]
+    loss: list[float] = field(default_factory=list)
+    values: list[dict[str, list]] = field(default_factory=list)
+    errors: list[dict[str, float]] = field(default_factory=list)
+    spp: list[int] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+    stopped: str = ""
+
+    def to_dict(self) -> dict:
+        return {
+            "params": self.params,
+            "stopped": self.stopped,
+            "steps": [
+                {
+                    "step": k,
+                    "loss": self.loss[k],
+                    "spp": self.spp[k],
+                    "seconds": self.seconds[k],
+                    "values": self.values[k],
+                    **({"errors": self.errors[k]} if self.errors else {}),
+                }
+                for k in range(len(self.loss))
+            ],
+        }
+
+
+def parameter_errors(
+    scene: Scene, reference: Scene, names: Sequence[str]
+) -> dict[str, float]:
+    """Largest absolute difference per parameter (pixels, degrees or colour units)."""
+    return {
+        n: float(np.max(np.abs(get_param(scene, n) - get_param(reference, n))))
+        for n in names
+    }
+
+
+def optimize(
+    scene: Scene,
+    target: np.ndarray,
+    *,
+    params: Sequence[str] | None = None,
+    steps: int = 200,
+    optimizer: str = "adam",
+    lr: dict[str, float] | None = None,
+    schedule: str = "cosine",
+    estimator: str = "reynolds",
+    loss: str = "l2",
+    spp: int = 8,
+    spp_final: int | None = None,
+    edge_samples: int | None = None,
+    seed: int = 0,
+    reference: Scene | None = None,
+    stop_loss: float | None = None,
+    callback: Callable[[int, Scene, float], None] | None = None,
+    arch: str = "auto",
+) -> tuple[Scene, History]:
+    """Fit the parameters `params` of `scene` to `target` by stochastic gradient descent.
+
+    Args:
+        scene: the starting scene.
+        target: `[height, width, 3]` target image.
+        params: names to optimise (default `default_params`: occluders and the
+            background stay fixed unless named).
+        steps: number of gradient steps.
+        optimizer: "adam" or "sgd".
+        lr: learning rates per attribute kind (`DEFAULT_LR` keys), overriding defaults.
+        schedule: "cosine" (decay to 5 %) or "constant".
+        estimator: "reynolds" or "naive" (geometry then never moves).
+        loss: "l2" or "l1".
+        spp, spp_final: pixel samples per pixel, growing geometrically to spp_final.
+        edge_samples: edge samples per step (default: 16 per pixel of boundary).
+        seed: base seed; step k uses seed + k, so every step has fresh samples.
+        reference: the true scene, when known: its parameter errors go in the history.
+        stop_loss: stop once the step's loss falls below this.
+        callback: called as callback(step, scene, loss) after each step's loss.
+    Returns:
+        (the final scene, its `History`).
+    """
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
+    if schedule not in SCHEDULES:
+        raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
+    names = _check_names(scene, default_params(scene) if params is None else params)
+    for key in lr or {}:
+        if key not in DEFAULT_LR:
+            raise SceneError(
+                f"unknown learning-rate kind {key!r} (known: {', '.join(DEFAULT_LR)})"
+            )
+    view = ParamVector(scene, names)
+    base_lr = _per_component(scene, view, {**DEFAULT_LR, **(lr or {})}, 0.01)
+    lower = _per_component(scene, view, LOWER_BOUND, -np.inf)
+    upper = _per_component(scene, view, UPPER_BOUND, np.inf)
+    init, update = (
+        (adam_init, adam_update) if optimizer == "adam" else (sgd_init, sgd_update)
+    )
+    state = init(view.size)
+    vector = view.flatten(scene)
+    history = History(params=names)
+    start = time.perf_counter()
+    for step in range(steps):
+        n = samples_at(step, steps, spp, spp_final)
+        value, grads = loss_and_grad(
+            scene,
+            target,
+            loss=loss,
+            params=names,
+            spp=n,
+            edge_samples=edge_samples,
+            seed=(seed + step) % 2**32,
+            estimator=estimator,
+            arch=arch,
+        )
+        history.loss.append(value)
+        history.spp.append(n)
+        history.values.append({k: get_param(scene, k).tolist() for k in names})
+        if reference is not None:
+            history.errors.append(parameter_errors(scene, reference, names))
+        history.seconds.append(time.perf_counter() - start)
+        if callback is not None:
+            callback(step, scene, value)
+        if stop_loss is not None and value < stop_loss:
+            history.stopped = f"loss {value:.3g} below {stop_loss:g} at step {step}"
+            break
+        delta, state = update(
+            view.join(grads), state, base_lr * schedule_factor(step, steps, schedule)
+        )
+        vector = np.clip(vector + delta, lower, upper)
+        scene = view.unflatten(scene, vector)
+    else:
+        history.stopped = f"{steps} steps"
+    return scene, history
