@@ -200,7 +200,13 @@ def twenty_shapes() -> tuple[dict, dict, dict]:
             )
             params.append(f"disc{k}.center")
         else:
-            angles = np.sort(rng.uniform(0, 2 * np.pi, 3)) + np.array([0.0, 0.3, 0.6])
+            # Well-spread corners (120 degrees apart, +-0.35 rad): no slivers, which a
+            # 3 px offset could move off their targets entirely (then no edge overlaps).
+            angles = (
+                rng.uniform(0, 2 * np.pi)
+                + np.arange(3) * 2 * np.pi / 3
+                + rng.uniform(-0.35, 0.35, 3)
+            )
             pts = (
                 np.column_stack([cx + 9 * np.cos(angles), cy + 9 * np.sin(angles)])
                 .round(2)
