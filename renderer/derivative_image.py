@@ -122,3 +122,46 @@ def derivative_image(
         seed=derive_seed(seed, 1),
         arch=arch,
     )
+
+
+FIGURE_METHODS = {
+    "reynolds": "edge sampling (Reynolds)",
+    "fd": "finite differences (MC, CRN)",
+    "naive": "naive autodiff",
+    "exact": "exact reference",
+}
+
+
+def derivative_figure(
+    scene: Scene,
+    name: str,
+    *,
+    component: int = 0,
+    methods: tuple[str, ...] = ("reynolds", "fd", "naive"),
+    **options,
+) -> bytes:
+    """PNG of dI/dtheta (mean of R, G, B) by each of `methods`, side by side on one
+    diverging scale set by the last panel (the exact one, when included).
+
+    Args:
+        **options: passed to `derivative_image` (spp, edge_samples, seed, sampler, arch).
+    """
+    from renderer.plotting import derivative_panels
+
+    panels = [
+        (
+            FIGURE_METHODS[m],
+            derivative_image(
+                scene, name, component=component, method=m, **options
+            ).mean(axis=2),
+        )
+        for m in methods
+    ]
+    reference = np.abs(panels[-1][1] if "exact" in methods else panels[0][1])
+    limit = float(np.percentile(reference, 99.5)) or float(reference.max()) or 1.0
+    label = name + (
+        f" component {component}" if get_param(scene, name).size > 1 else ""
+    )
+    return derivative_panels(
+        panels, limit=limit, label=f"dI/d({label}), mean of R, G, B"
+    )

@@ -18,11 +18,10 @@ from renderer.cli.options import (
     positive_float,
     positive_int,
 )
-from renderer.derivative_image import derivative_image
+from renderer.derivative_image import derivative_figure
 from renderer.errors import SceneError
 from renderer.image_io import check_image_path
 from renderer.params import get_param, param_names, parse_name
-from renderer.plotting import derivative_panels
 from renderer.render import render
 from renderer.scene import Scene
 from renderer.scene_io import load_scene
@@ -198,41 +197,17 @@ def cmd_gradimage(args: argparse.Namespace) -> int:
         parse_name(scene, args.param)
     except SceneError as error:
         raise SceneError(error.message, source="--param") from None
-    options = {
-        "spp": args.spp,
-        "seed": args.seed,
-        "sampler": args.sampler,
-        "arch": args.arch,
-    }
-    label = args.param + (
-        f" component {args.component}" if get_param(scene, args.param).size > 1 else ""
-    )
-    methods = [
-        ("edge sampling (Reynolds)", "reynolds"),
-        ("finite differences (MC, CRN)", "fd"),
-        ("naive autodiff", "naive"),
-    ]
-    if args.exact:
-        methods.append(("exact (differences of exact image)", "exact"))
-    panels = []
-    for title, method in methods:
-        image = derivative_image(
-            scene,
-            args.param,
-            component=args.component,
-            method=method,
-            edge_samples=args.edge_samples,
-            **options,
-        )
-        panels.append((title, image.mean(axis=2)))
-    reference = panels[-1][1] if args.exact else panels[0][1]
-    limit = (
-        float(np.percentile(np.abs(reference), 99.5))
-        or float(np.abs(reference).max())
-        or 1.0
-    )
-    png = derivative_panels(
-        panels, limit=limit, label=f"dI/d({label}), mean of R, G, B"
+    methods = ("reynolds", "fd", "naive") + (("exact",) if args.exact else ())
+    png = derivative_figure(
+        scene,
+        args.param,
+        component=args.component,
+        methods=methods,
+        spp=args.spp,
+        seed=args.seed,
+        sampler=args.sampler,
+        arch=args.arch,
+        edge_samples=args.edge_samples,
     )
     write_atomic(args.output, png)
     return 0
