@@ -7,7 +7,7 @@ from renderer.backward import backward, backward_with_stderr, loss_and_grad
 from renderer.demos import demo_names, load_demo, run_demo
 from renderer.derivative_image import derivative_figure, derivative_image
 from renderer.errors import SceneError
-from renderer.optimize import optimize
+from renderer.optimize import optimize, tolerance_for
 from renderer.params import ParamVector, get_param, param_names, set_param
 from renderer.render import render, render_exact
 from renderer.scene import Canvas, Circle, Polygon, Scene, Transform
@@ -47,4 +47,5 @@ __all__ = [
     "scene_to_dict",
     "set_param",
     "smooth_adjoint",
+    "tolerance_for",
 ]

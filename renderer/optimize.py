@@ -34,6 +34,15 @@ DEFAULT_LR = {
     "background": 0.02,
 }
 LOWER_BOUND = {"radius": 1e-3, "scale": 1e-3, "opacity": 0.0}
+# What "recovered" means: geometry within 0.1 px (0.5 degree), colours within 0.01.
+CONVERGENCE_TOLERANCE = {
+    "rotate": 0.5,
+    "scale": 0.005,
+    "fill": 0.01,
+    "opacity": 0.01,
+    "background": 0.01,
+}
+POSITION_TOLERANCE = 0.1
 UPPER_BOUND = {"opacity": 1.0}
 OPTIMIZERS = ("adam", "sgd")
 SCHEDULES = ("constant", "cosine")
@@ -152,6 +161,13 @@ class History:
                 for k in range(len(self.loss))
             ],
         }
+
+
+def tolerance_for(name: str) -> float:
+    """Largest error of parameter `name` that counts as recovered (its own units)."""
+    return CONVERGENCE_TOLERANCE.get(
+        name.rsplit(".", 1)[-1].split("[")[0], POSITION_TOLERANCE
+    )
 
 
 def parameter_errors(

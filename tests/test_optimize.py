@@ -14,6 +14,7 @@ from renderer import get_param, load_scene, parse_scene, render_exact
 from renderer.cli import main
 from renderer.demos import FLAGSHIP, demo_names, load_demo, run_demo
 from renderer.optimize import (
+    POSITION_TOLERANCE,
     adam_init,
     adam_update,
     default_params,
@@ -22,24 +23,11 @@ from renderer.optimize import (
     schedule_factor,
     sgd_init,
     sgd_update,
+    tolerance_for,
 )
 
-# Tolerances of issue 4: geometry within 0.1 px (0.5 degree), colours within 0.01.
-TOLERANCE = {
-    "rotate": 0.5,
-    "scale": 0.005,
-    "fill": 0.01,
-    "opacity": 0.01,
-    "background": 0.01,
-}
-GEOMETRY_TOLERANCE = 0.1
-REDUCED_STEPS = (
-    100  # the demos run 150-200 steps; 100 already converge (measured worst 0.013 px)
-)
-
-
-def tolerance(name: str) -> float:
-    return TOLERANCE.get(name.rsplit(".", 1)[-1], GEOMETRY_TOLERANCE)
+# The demos run 150-200 steps; 100 already converge (measured worst error 0.013 px).
+REDUCED_STEPS = 100
 
 
 def test_adam_and_sgd_minimise_a_quadratic_as_pure_functions():
@@ -128,13 +116,13 @@ def test_reduced_demo_converges(name, tmp_path):
     result = run_demo(
         demo, tmp_path / name, steps=REDUCED_STEPS, arch=ARCH, progress=False
     )
-    geometric = [n for n in demo.params if tolerance(n) == GEOMETRY_TOLERANCE]
+    geometric = [n for n in demo.params if tolerance_for(n) == POSITION_TOLERANCE]
     assert max(result.initial_errors[n] for n in geometric) >= 2.0, (
         "the start should be several pixels off"
     )
     for param in demo.params:
         error = result.final_errors["reynolds"][param]
-        assert error <= tolerance(param), f"{name}: {param} ends {error:.4f} off"
+        assert error <= tolerance_for(param), f"{name}: {param} ends {error:.4f} off"
     if "naive" in result.final_errors:
         # The naive estimator never moves geometry: it ends exactly where it started.
         for param in geometric:

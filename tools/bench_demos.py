@@ -20,23 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-from renderer import demo_names, load_demo, run_demo
-
-TOLERANCE = {
-    "rotate": 0.5,
-    "scale": 0.005,
-    "fill": 0.01,
-    "opacity": 0.01,
-    "background": 0.01,
-}
+from renderer import demo_names, load_demo, run_demo, tolerance_for
 
 
 def converged_at(errors: list[dict[str, float]]) -> int | None:
     """First step from which every error stays within its tolerance, or None."""
-    ok = [
-        all(v <= TOLERANCE.get(k.rsplit(".", 1)[-1], 0.1) for k, v in e.items())
-        for e in errors
-    ]
+    ok = [all(v <= tolerance_for(k) for k, v in e.items()) for e in errors]
     for step in range(len(ok)):
         if all(ok[step:]):
             return step
