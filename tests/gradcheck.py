@@ -7,7 +7,7 @@ from conftest import ARCH
 
 from renderer import Scene
 from renderer.backward import backward_with_stderr
-from renderer.validation import exact_gradient, smooth_adjoint
+from renderer.validation import agreement_z, exact_gradient, smooth_adjoint
 
 REPEAT = 32  # independent seeds per estimate
 Z_MAX = 5.0  # |t| with 31 degrees of freedom exceeds 5 with probability 2e-5
@@ -32,15 +32,15 @@ def assert_matches_exact(
 
     The standard error must also be below `max_rel_stderr` times the largest exact
     component, so that a pass means something (a tiny estimate with a huge error bar
-    would pass any z test). A floor of 1e-6 (1 + |exact|) stands for the accuracy of the
-    exact central differences themselves.
+    would pass any z test). `agreement_z` floors the standard error at 2e-4 of each
+    parameter's largest exact component; a missing term, a wrong sign or a factor of two
+    is still far outside that band.
     """
     mean, stderr, exact = gradient_report(scene, params, **options)
     scale = max(max(np.abs(v).max() for v in exact.values()), 1e-3)
     problems = []
     for name in params:
-        floor = 1e-6 * (1.0 + np.abs(exact[name]))
-        z = (mean[name] - exact[name]) / np.maximum(stderr[name], floor)
+        z = agreement_z(mean[name], stderr[name], exact[name])
         for idx in np.ndindex(z.shape):
             if abs(z[idx]) > z_max or stderr[name][idx] > max_rel_stderr * scale:
                 problems.append(
