@@ -3,8 +3,10 @@
     sum_k w_k dI_k/dtheta  gets  sum over edge samples x of
         w(pixel(x)) . (f_in(x) - f_out(x)) (V(x) . n(x)) / p(x)
 
-Edge samples are spread over the scene's boundary pieces (clipped to the canvas) with
-density p = 1 / total length, stratified along the cumulative length or i.i.d.
+Edge samples lie on the scene's boundary pieces (clipped to the canvas and cut at pixel
+lines): stratified, each piece gets n_p >= 1 samples in proportion to its length, spread
+over n_p equal strata of it (density n_p / length_p); i.i.d., the samples are spread over
+the whole boundary by length (density M / total length).
 f_in and f_out composite the stack at x itself with the edge's own shape forced in and
 out; every other shape is classified with the closed convention (a point on its
 boundary is inside it). The kernel works on world-space geometry: in adjoint mode it
