@@ -13,6 +13,7 @@ from renderer.cli.options import (
     add_edge_sampling,
     add_sampling,
     check_output_folder,
+    checked_params,
     name_list,
     positive_float,
     positive_int,
@@ -20,7 +21,7 @@ from renderer.cli.options import (
 from renderer.derivative_image import derivative_figure
 from renderer.errors import SceneError
 from renderer.image_io import check_image_path
-from renderer.params import get_param, param_names, parse_name
+from renderer.params import get_param, param_names
 from renderer.render import render
 from renderer.scene import Scene
 from renderer.scene_io import load_scene
@@ -31,17 +32,6 @@ from renderer.validation import (
     finite_difference_gradient,
     smooth_adjoint,
 )
-
-
-def _params(scene: Scene, names: list[str] | None) -> list[str]:
-    if names is None:
-        return param_names(scene)
-    for name in names:
-        try:
-            parse_name(scene, name)
-        except SceneError as error:
-            raise SceneError(error.message, source="--params") from None
-    return names
 
 
 def _load_adjoint(path: str, scene: Scene) -> np.ndarray:
@@ -73,7 +63,7 @@ def cmd_grad(args: argparse.Namespace) -> int:
     if args.output:
         check_output_folder(args.output)
     scene = load_scene(args.scene)
-    names = _params(scene, args.params)
+    names = checked_params(scene, args.params, param_names(scene))
     if args.adjoint:
         adjoint = _load_adjoint(args.adjoint, scene)
         loss = None
@@ -131,7 +121,7 @@ def _components(name: str, value: np.ndarray) -> list[tuple[str, tuple]]:
 
 def cmd_check_grad(args: argparse.Namespace) -> int:
     scene = load_scene(args.scene)
-    names = _params(scene, args.params)
+    names = checked_params(scene, args.params, param_names(scene))
     h, w = scene.canvas.height, scene.canvas.width
     adjoint = (
         _load_adjoint(args.adjoint, scene)
@@ -189,10 +179,7 @@ def cmd_gradimage(args: argparse.Namespace) -> int:
     check_image_path(args.output)
     check_output_folder(args.output)
     scene = load_scene(args.scene)
-    try:
-        parse_name(scene, args.param)
-    except SceneError as error:
-        raise SceneError(error.message, source="--param") from None
+    checked_params(scene, [args.param], [], option="--param")
     methods = ("reynolds", "fd", "naive") + (("exact",) if args.exact else ())
     png = derivative_figure(
         scene,

@@ -6,11 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from renderer.cli.options import name_list, positive_int, seed
+from renderer.cli.options import checked_params, name_list, positive_int, seed
 from renderer.demos import FLAGSHIP, demo_names, load_demo, run_demo
 from renderer.errors import SceneError
 from renderer.optimize import DEFAULT_LR, default_params, optimize, parameter_errors
-from renderer.params import parse_name
 from renderer.progress import ProgressBar
 from renderer.run_outputs import write_run_outputs
 from renderer.scene_io import load_scene
@@ -66,12 +65,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     reference = (
         load_scene(args.target) if args.target.lower().endswith(".json") else None
     )
-    names = args.params or default_params(scene)
-    for name in names:
-        try:
-            parse_name(scene, name)
-        except SceneError as error:
-            raise SceneError(error.message, source="--params") from None
+    names = checked_params(scene, args.params, default_params(scene))
     if not names:
         raise SceneError(
             "nothing to optimise: every shape is an occluder; name parameters",

@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 
 from renderer.errors import SceneError
+from renderer.params import parse_name
+from renderer.scene import Scene
 
 
 class Timer:
@@ -29,6 +31,24 @@ def check_output_folder(path: str) -> None:
     folder = Path(path).parent
     if str(folder) and not folder.is_dir():
         raise SceneError(f"folder {str(folder)!r} does not exist", source=path)
+
+
+def checked_params(
+    scene: Scene,
+    names: list[str] | None,
+    default: list[str],
+    *,
+    option: str = "--params",
+) -> list[str]:
+    """`names` (or `default` when None), each resolved against `scene`; an unknown name is
+    reported as a fault of `option`."""
+    names = default if names is None else names
+    for name in names:
+        try:
+            parse_name(scene, name)
+        except SceneError as error:
+            raise SceneError(error.message, source=option) from None
+    return names
 
 
 def positive_int(text: str) -> int:
