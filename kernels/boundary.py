@@ -185,18 +185,16 @@ def edge_point(sc: ti.template(), pv: ti.template(), m, num_samples, seed, strat
 
 
 @ti.func
-def edge_jump(
-    sc: ti.template(), point: EdgePoint, tile_size, tiles_x, width, height, background
-):
-    """(pixel row, column, f_in - f_out) at an edge sample, colours in float64."""
-    i = ti.math.clamp(ti.cast(ti.floor(point.y), ti.i32), 0, height - 1)
-    j = ti.math.clamp(ti.cast(ti.floor(point.x), ti.i32), 0, width - 1)
+def edge_jump(sc: ti.template(), point: EdgePoint, tile_size, tiles_x, background):
+    """f_in - f_out at an edge sample inside pixel (i, j), colours in float64."""
+    i = ti.cast(ti.floor(point.y), ti.i32)
+    j = ti.cast(ti.floor(point.x), ti.i32)
     tile = (i // tile_size) * tiles_x + j // tile_size
     depth = sc.tile_start[tile + 1] - sc.tile_start[tile]
     f_in, f_out = composite_sides(
         sc, tile, depth, point.x, point.y, background, point.shape
     )
-    return i, j, f_in - f_out
+    return f_in - f_out
 
 
 @ti.kernel
@@ -264,10 +262,12 @@ def _boundary(
     height, width = adjoint.shape[0], adjoint.shape[1]
     for m in range(num_samples):
         point = edge_point(sc, pv, m, num_samples, seed, stratified)
-        if point.valid:
-            i, j, jump = edge_jump(
-                sc, point, tile_size, tiles_x, width, height, background
-            )
+        # A point on a pixel line belongs to the pixel right of / below it (floor); on
+        # the canvas' right or bottom border that pixel does not exist: no contribution.
+        i = ti.cast(ti.floor(point.y), ti.i32)
+        j = ti.cast(ti.floor(point.x), ti.i32)
+        if point.valid and 0 <= i < height and 0 <= j < width:
+            jump = edge_jump(sc, point, tile_size, tiles_x, background)
             weight = point.weight * point.share
             k = point.shape
             if ti.static(tangent):

@@ -25,7 +25,13 @@ from renderer.packing import pack_scene
 from renderer.params import get_param, parse_name, set_param
 from renderer.render import render
 from renderer.scene import Scene
-from renderer.validation import EXACT_STEP, EXACT_STEPS, MC_COLOUR_STEP, mc_step
+from renderer.validation import (
+    EXACT_STEP,
+    EXACT_STEPS,
+    MC_COLOUR_STEP,
+    central_difference,
+    mc_step,
+)
 
 METHODS = ("reynolds", "naive", "fd", "exact")
 
@@ -40,9 +46,8 @@ def _nudged(scene: Scene, name: str, component: int, delta: float) -> Scene:
 def _central(
     scene: Scene, name: str, component: int, step: float, image_of
 ) -> np.ndarray:
-    plus = image_of(_nudged(scene, name, component, step))
-    minus = image_of(_nudged(scene, name, component, -step))
-    return (np.asarray(plus, np.float64) - np.asarray(minus, np.float64)) / (2.0 * step)
+    index = np.unravel_index(component, get_param(scene, name).shape)
+    return central_difference(scene, name, index, step, image_of)
 
 
 def world_velocity(

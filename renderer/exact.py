@@ -23,6 +23,8 @@ from renderer.geometry import fill_inside, winding_numbers
 from renderer.scene import Polygon, Scene
 
 DEFAULT_CIRCLE_TOLERANCE = 1e-6
+# Regions below this area (px^2) are dropped: far below every tolerance of the reference.
+NEGLIGIBLE_AREA = 1e-12
 
 
 def circle_segments(radius: float, tolerance: float) -> int:
@@ -139,11 +141,14 @@ def _pieces(
                 next_pieces.append((piece, transmittance, colour))
                 continue
             covered = _polygonal(piece.intersection(region))
-            rest = _polygonal(piece.difference(region))
-            if rest.area > 0:
-                next_pieces.append((rest, transmittance, colour))
-            if covered.area == 0:
+            if covered.area <= NEGLIGIBLE_AREA:
+                # A hairline overlap: cutting it out would leave a degenerate hole that
+                # GEOS may turn into lines when pixels are cut from the piece later.
+                next_pieces.append((piece, transmittance, colour))
                 continue
+            rest = _polygonal(piece.difference(region))
+            if rest.area > NEGLIGIBLE_AREA:
+                next_pieces.append((rest, transmittance, colour))
             entry = (
                 covered,
                 transmittance * (1.0 - alpha),

@@ -51,6 +51,33 @@ def mc_step(scene: Scene, name: str) -> float:
     return MC_MOTION if ref.is_geometry else MC_COLOUR_STEP
 
 
+def bounded_steps(value: float, attribute: str, h: float) -> tuple[float, float]:
+    """Steps (up, down) <= h that keep value + up and value - down valid: opacity in
+    [0, 1] (one-sided at a limit; the image is affine in each opacity, so that is still
+    exact) and radius or scale positive (down at most half the value)."""
+    up, down = h, h
+    if attribute == "opacity":
+        up, down = min(h, 1.0 - value), min(h, value)
+    elif attribute in ("radius", "scale"):
+        down = min(h, 0.5 * value)
+    return up, down
+
+
+def central_difference(
+    scene: Scene, name: str, index: tuple, h: float, value_of: Callable[[Scene], object]
+):
+    """(value_of(theta + up) - value_of(theta - down)) / (up + down) for component
+    `index` of parameter `name`, with `bounded_steps`; value_of may return arrays."""
+    base = get_param(scene, name)
+    up, down = bounded_steps(float(base[index]), parse_name(scene, name).attribute, h)
+    plus, minus = base.copy(), base.copy()
+    plus[index] += up
+    minus[index] -= down
+    high = np.asarray(value_of(set_param(scene, name, plus)), dtype=np.float64)
+    low = np.asarray(value_of(set_param(scene, name, minus)), dtype=np.float64)
+    return (high - low) / (up + down)
+
+
 def _central_differences(
     scene: Scene,
     names: Sequence[str],
@@ -61,26 +88,8 @@ def _central_differences(
     for name in names:
         base = get_param(scene, name)
         grad = np.zeros_like(base)
-        h = step_of(name)
         for idx in np.ndindex(base.shape):
-            plus, minus = base.copy(), base.copy()
-            plus[idx] += h
-            minus[idx] -= h
-            lo_scale = 1.0
-            hi_scale = 1.0
-            ref = parse_name(scene, name)
-            # Opacity lives in [0, 1]: at a limit take the one-sided difference (the
-            # image is affine in each opacity, so this is still exact).
-            if ref.attribute == "opacity":
-                if plus[idx] > 1.0:
-                    plus[idx], hi_scale = base[idx], 0.0
-                if minus[idx] < 0.0:
-                    minus[idx], lo_scale = base[idx], 0.0
-            width = h * (hi_scale + lo_scale)
-            grad[idx] = (
-                value_of(set_param(scene, name, plus))
-                - value_of(set_param(scene, name, minus))
-            ) / width
+            grad[idx] = central_difference(scene, name, idx, step_of(name), value_of)
         grads[name] = grad
     return grads
 

@@ -252,3 +252,41 @@ def test_gradimage_refuses_unknown_parameter_and_component(tmp_path, capsys):
     )
     assert "has 2 component(s)" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_derivative_images_and_differences_respect_parameter_bounds():
+    # Opacity at its limit 1 and a radius below the 1/4 px Monte Carlo step: the
+    # differences become one-sided or shorter instead of refusing (found by review).
+    from renderer import (
+        derivative_image,
+        exact_gradient,
+        finite_difference_gradient,
+        parse_scene,
+    )
+
+    shapes = [
+        {
+            "id": "p",
+            "type": "polygon",
+            "points": [[2.3, 1.2], [9.7, 2.1], [6.2, 8.4]],
+            "fill": [0.9, 0.5, 0.1],
+        },
+        {
+            "id": "c",
+            "type": "circle",
+            "center": [3.5, 7.1],
+            "radius": 0.2,
+            "fill": [1, 1, 1],
+        },
+    ]
+    scene = parse_scene(scene_dict(12, 10, shapes))
+    ones = np.ones((10, 12, 3))
+    exact = exact_gradient(scene, ones, params=["p.opacity"])["p.opacity"]
+    image = derivative_image(scene, "p.opacity", method="exact", arch=ARCH)
+    assert image.sum() == pytest.approx(float(exact), rel=1e-9)
+    for method in ("reynolds", "fd"):
+        assert np.isfinite(
+            derivative_image(scene, "p.opacity", method=method, arch=ARCH)
+        ).all()
+    fd = finite_difference_gradient(scene, ones, params=["c.radius"], arch=ARCH)
+    assert np.isfinite(fd["c.radius"])

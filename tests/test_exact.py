@@ -165,3 +165,16 @@ def test_pentagram_evenodd_removes_the_centre():
     # Outside the inner pentagon the two rules agree.
     assert np.allclose(nonzero[5:8, 22:26], evenodd[5:8, 22:26])
     assert nonzero.sum() > evenodd.sum() + 50.0
+
+
+def test_zero_area_polygon_leaves_every_pixel_whole():
+    # A collinear triangle nudged by 1e-4 px (area ~1e-15): GEOS may turn a hairline hole
+    # into lines; the reference must drop the hairline, not the pixels around it.
+    flat = poly(
+        "flat",
+        [[30, 20], [35, 22], [40, 24]],
+        fill=(0, 0, 0),
+        transform={"translate": [1e-4, 0.0]},
+    )
+    image = exact(48, 32, [flat], background=(1, 1, 1))
+    np.testing.assert_allclose(image, 1.0, atol=1e-9)

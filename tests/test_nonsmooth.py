@@ -195,3 +195,21 @@ def test_edge_along_the_canvas_border_is_bounded():
     est, se = mean["sq.points"][0, 0], stderr["sq.points"][0, 0]
     assert {round(up, 6), round(down, 6)} == {0.0, -5.85}  # 3 channels x 3.9 px / 2
     assert min(up, down) - 5 * se - 1e-6 <= est <= max(up, down) + 5 * se + 1e-6
+
+
+def test_edges_on_both_canvas_borders_are_counted_once():
+    # A band from the left border to the right border, adjoint -1 on column 0 and +1 on
+    # the last column: the loss is differentiable in x (both one-sided derivatives are
+    # 10.2). The canvas is half-open: the edge on x = W has no pixel to its right and adds
+    # nothing, so the estimate is 10.2, not 20.4. (Found by review.)
+    shapes = [rect("band", 0.0, 1.3, 8.0, 4.7, 1.0)]
+    scene = parse_scene(scene_dict(8, 6, shapes))
+    adjoint = np.zeros((6, 8, 3))
+    adjoint[:, 0] = -1.0
+    adjoint[:, 7] = 1.0
+    up, down = one_sided(scene, adjoint, "band.translate", component=0)
+    assert up == pytest.approx(10.2, abs=1e-5) and down == pytest.approx(10.2, abs=1e-5)
+    mean, _ = backward_with_stderr(
+        scene, adjoint, params=["band.translate"], repeat=4, arch=ARCH
+    )
+    assert mean["band.translate"][0] == pytest.approx(10.2, abs=1e-6)
