@@ -23,7 +23,7 @@ from kernels.rng import derive_seed
 from renderer.errors import SceneError
 from renderer.frames import frames_of
 from renderer.packing import pack_scene
-from renderer.params import param_names, parse_name
+from renderer.params import ParamRef, param_names, parse_name
 from renderer.render import check_sampling, render
 from renderer.scene import Scene
 
@@ -53,11 +53,9 @@ def check_adjoint(
     return array
 
 
-def _resolve(scene: Scene, params: Sequence[str] | None) -> list[str]:
+def _resolve(scene: Scene, params: Sequence[str] | None) -> list[ParamRef]:
     names = param_names(scene) if params is None else list(dict.fromkeys(params))
-    for name in names:
-        parse_name(scene, name)
-    return names
+    return [parse_name(scene, name) for name in names]
 
 
 def backward(
@@ -101,7 +99,7 @@ def backward(
             f"edge_sampling must be one of {EDGE_SAMPLINGS}, got {edge_sampling!r}"
         )
     adjoint = check_adjoint(scene, adjoint)
-    names = _resolve(scene, params)
+    refs = _resolve(scene, params)
     buffers = pack_scene(scene)
     frames = frames_of(scene)
     d_color, d_opacity, d_background = interior_adjoint(
@@ -110,7 +108,7 @@ def backward(
     n_verts = int(frames.counts.sum())
     d_verts = np.zeros((n_verts, 2))
     d_circle = np.zeros((len(scene.shapes), 3))
-    wants_geometry = any(parse_name(scene, n).is_geometry for n in names)
+    wants_geometry = any(ref.is_geometry for ref in refs)
     if estimator == "reynolds" and wants_geometry:
         pieces = build_edge_pieces(buffers)
         if edge_samples is None:
@@ -131,8 +129,8 @@ def backward(
     index = scene.index_of
     starts = frames.starts
     grads: dict[str, np.ndarray] = {}
-    for name in names:
-        ref = parse_name(scene, name)
+    for ref in refs:
+        name = ref.name
         if ref.shape_id is None:
             grads[name] = d_background.copy()
             continue
