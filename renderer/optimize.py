@@ -144,11 +144,15 @@ class History:
     spp: list[int] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
     stopped: str = ""
+    final_values: dict[str, list] = field(default_factory=dict)
+    final_errors: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {
             "params": self.params,
             "stopped": self.stopped,
+            "final_values": self.final_values,
+            **({"final_errors": self.final_errors} if self.final_errors else {}),
             "steps": [
                 {
                     "step": k,
@@ -197,6 +201,7 @@ def optimize(
     seed: int = 0,
     reference: Scene | None = None,
     stop_loss: float | None = None,
+    patience: int | None = None,
     callback: Callable[[int, Scene, float], None] | None = None,
     arch: str = "auto",
 ) -> tuple[Scene, History]:
@@ -218,6 +223,8 @@ def optimize(
         seed: base seed; step k uses seed + k, so every step has fresh samples.
         reference: the true scene, when known: its parameter errors go in the history.
         stop_loss: stop once the step's loss falls below this.
+        patience: stop when the best loss has not improved by 1 % for this many steps
+            (the loss is a Monte Carlo estimate: allow for its noise).
         callback: called as callback(step, scene, loss) after each step's loss.
     Returns:
         (the final scene, its `History`).
@@ -242,6 +249,7 @@ def optimize(
     state = init(view.size)
     vector = view.flatten(scene)
     history = History(params=names)
+    best_loss, best_step = math.inf, 0
     start = time.perf_counter()
     for step in range(steps):
         n = samples_at(step, steps, spp, spp_final)
@@ -267,6 +275,11 @@ def optimize(
         if stop_loss is not None and value < stop_loss:
             history.stopped = f"loss {value:.3g} below {stop_loss:g} at step {step}"
             break
+        if value < 0.99 * best_loss:
+            best_loss, best_step = value, step
+        if patience is not None and step - best_step >= patience:
+            history.stopped = f"no 1 % improvement in {patience} steps (at step {step})"
+            break
         delta, state = update(
             view.join(grads), state, base_lr * schedule_factor(step, steps, schedule)
         )
@@ -274,4 +287,7 @@ def optimize(
         scene = view.unflatten(scene, vector)
     else:
         history.stopped = f"{steps} steps"
+    history.final_values = {k: get_param(scene, k).tolist() for k in names}
+    if reference is not None:
+        history.final_errors = parameter_errors(scene, reference, names)
     return scene, history

@@ -228,3 +228,29 @@ def test_optimize_refuses_a_target_of_another_size(tmp_path, capsys):
         == f"error: {target}: target is 10 x 10 but the scene's canvas is 96 x 96"
     )
     assert not out.exists()
+
+
+def test_patience_stops_a_run_that_no_longer_improves():
+    # The naive estimator cannot move this disc: once its colour has settled the loss
+    # stops falling, and patience ends the run early; the history records why.
+    demo = SCENES / "demos" / "occluded-circle"
+    start, truth = load_scene(demo / "start.json"), load_scene(demo / "target.json")
+    result, history = optimize(
+        start,
+        render_exact(truth),
+        params=["disc.center", "disc.radius", "disc.fill"],
+        steps=300,
+        estimator="naive",
+        patience=15,
+        reference=truth,
+        arch=ARCH,
+    )
+    assert (
+        len(history.loss) < 300 and "no 1 % improvement in 15 steps" in history.stopped
+    )
+    assert history.final_errors["disc.center"] == pytest.approx(
+        history.errors[0]["disc.center"]
+    )
+    assert history.final_values["disc.radius"] == pytest.approx(
+        float(get_param(result, "disc.radius"))
+    )

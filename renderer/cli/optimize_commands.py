@@ -9,7 +9,7 @@ from pathlib import Path
 from renderer.cli.options import checked_params, name_list, positive_int, seed
 from renderer.demos import FLAGSHIP, demo_names, load_demo, run_demo
 from renderer.errors import SceneError
-from renderer.optimize import DEFAULT_LR, default_params, optimize, parameter_errors
+from renderer.optimize import DEFAULT_LR, default_params, optimize
 from renderer.progress import ProgressBar
 from renderer.run_outputs import write_run_outputs
 from renderer.scene_io import load_scene
@@ -95,6 +95,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         edge_samples=args.edge_samples,
         seed=args.seed,
         reference=reference,
+        patience=args.patience,
         callback=on_step,
         arch=args.arch,
     )
@@ -109,7 +110,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     )
     print(f"loss {history.loss[0]:.4g} -> {history.loss[-1]:.4g} ({history.stopped})")
     if reference is not None:
-        for name, error in parameter_errors(result, reference, names).items():
+        for name, error in history.final_errors.items():
             print(f"  {name}: error {error:.4g}")
     print(f"wrote {out}/result.json, history.json, loss.png, progress.gif")
     return 0
@@ -196,6 +197,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=positive_int,
         default=None,
         help="edge samples per step (default 16 per pixel of boundary)",
+    )
+    p.add_argument(
+        "--patience",
+        type=positive_int,
+        default=None,
+        help="stop when the loss has not improved by 1%% for this many steps",
     )
     p.add_argument("--seed", type=seed, default=0)
     p.add_argument("--arch", choices=("auto", "cpu", "gpu"), default="auto")
