@@ -163,9 +163,6 @@ def run_demo(
         demo=demo,
         runs=runs,
         initial_errors=parameter_errors(demo.start, demo.target, demo.params),
-        final_errors={
-            e: parameter_errors(s, demo.target, demo.params)
-            for e, (s, _) in runs.items()
-        },
+        final_errors={e: history.final_errors for e, (_, history) in runs.items()},
         written=written,
     )
