@@ -5,20 +5,20 @@ import os
 # Taichi prints a banner on import unless told not to; this must run before its import.
 os.environ.setdefault("ENABLE_TAICHI_HEADER_PRINT", "0")
 
-from kernels.binning import bin_shapes, choose_tile_size  # noqa: E402
-from kernels.boundary import boundary_adjoint, boundary_tangent  # noqa: E402
-from kernels.buffers import (  # noqa: E402
+from reynolds.kernels.binning import bin_shapes, choose_tile_size  # noqa: E402
+from reynolds.kernels.boundary import boundary_adjoint, boundary_tangent  # noqa: E402
+from reynolds.kernels.buffers import (  # noqa: E402
     KIND_CIRCLE,
     KIND_POLYGON,
     RULE_EVENODD,
     RULE_NONZERO,
     SceneBuffers,
 )
-from kernels.edges import EdgePieces, build_edge_pieces  # noqa: E402
-from kernels.forward import render_image  # noqa: E402
-from kernels.interior import interior_adjoint  # noqa: E402
-from kernels.runtime import ensure_initialized  # noqa: E402
-from kernels.sampling import SAMPLERS  # noqa: E402
+from reynolds.kernels.edges import EdgePieces, build_edge_pieces  # noqa: E402
+from reynolds.kernels.forward import render_image  # noqa: E402
+from reynolds.kernels.interior import interior_adjoint  # noqa: E402
+from reynolds.kernels.runtime import ensure_initialized  # noqa: E402
+from reynolds.kernels.sampling import SAMPLERS  # noqa: E402
 
 __all__ = [
     "KIND_CIRCLE",

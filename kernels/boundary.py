@@ -10,21 +10,29 @@ the whole boundary by length (density M / total length).
 f_in and f_out composite the stack at x itself with the edge's own shape forced in and
 out; every other shape is classified with the closed convention (a point on its
 boundary is inside it). The kernel works on world-space geometry: in adjoint mode it
-returns dL/d(world vertices) and dL/d(circle centre, radius); `renderer.gradients`
+returns dL/d(world vertices) and dL/d(circle centre, radius); `reynolds.backward`
 chains those to named parameters. In tangent mode it takes world-space velocities and
 returns the per-pixel derivative image dI/dtheta instead.
 """
 
 import numpy as np
 import taichi as ti
-
-from kernels.buffers import SceneBuffers, SceneView
-from kernels.coverage import ON_EDGE_TOLERANCE, composite_sides, fill_rule_inside
-from kernels.edges import PIECE_SEGMENT, EdgePieces, PieceView, allocate_samples
-from kernels.forward import f32_1, f32_2, f32_3, i32_1
-from kernels.interior import f64_1, f64_2, vec3_f64
-from kernels.rng import DOMAIN_EDGE, stream_key, uniform_at
-from kernels.runtime import ensure_initialized
+from reynolds.kernels.buffers import SceneBuffers, SceneView
+from reynolds.kernels.coverage import (
+    ON_EDGE_TOLERANCE,
+    composite_sides,
+    fill_rule_inside,
+)
+from reynolds.kernels.edges import (
+    PIECE_SEGMENT,
+    EdgePieces,
+    PieceView,
+    allocate_samples,
+)
+from reynolds.kernels.forward import f32_1, f32_2, f32_3, i32_1
+from reynolds.kernels.interior import f64_1, f64_2, vec3_f64
+from reynolds.kernels.rng import DOMAIN_EDGE, stream_key, uniform_at
+from reynolds.kernels.runtime import ensure_initialized
 
 f64_3 = ti.types.ndarray(dtype=ti.f64, ndim=3)
 

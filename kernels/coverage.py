@@ -21,7 +21,7 @@ def winding_number(verts: ti.template(), start, count, x, y):
     """Winding number of polygon verts[start : start + count] about (x, y).
 
     An edge counts when y0 <= y < y1 (upward, point on its left) or y1 <= y < y0
-    (downward, point on its right): the half-open rule of `renderer.geometry.winding_numbers`.
+    (downward, point on its right): the half-open rule of `reynolds.geometry.winding_numbers`.
     """
     w = 0
     for e in range(count):

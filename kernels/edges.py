@@ -9,8 +9,7 @@ from collections import namedtuple
 from dataclasses import dataclass
 
 import numpy as np
-
-from kernels.buffers import SceneBuffers
+from reynolds.kernels.buffers import SceneBuffers
 
 PIECE_SEGMENT = 0
 PIECE_ARC = 1

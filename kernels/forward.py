@@ -2,11 +2,10 @@
 
 import numpy as np
 import taichi as ti
-
-from kernels.buffers import SceneBuffers, SceneView
-from kernels.coverage import composite, pixel_is_uniform
-from kernels.runtime import ensure_initialized
-from kernels.sampling import SAMPLERS, jitter_grid, pixel_sample, pixel_stream
+from reynolds.kernels.buffers import SceneBuffers, SceneView
+from reynolds.kernels.coverage import composite, pixel_is_uniform
+from reynolds.kernels.runtime import ensure_initialized
+from reynolds.kernels.sampling import SAMPLERS, jitter_grid, pixel_sample, pixel_stream
 
 f32_1 = ti.types.ndarray(dtype=ti.f32, ndim=1)
 f32_2 = ti.types.ndarray(dtype=ti.f32, ndim=2)
@@ -81,7 +80,7 @@ def render_image(
         spp: samples per pixel (>= 1) where a boundary crosses the pixel; a pixel that no
             boundary crosses is evaluated once, exactly.
         seed: 32-bit seed of the counter-based RNG; the same seed gives the same image.
-        sampler: "jitter", "iid" or "r2" (see `kernels.sampling.pixel_sample`).
+        sampler: "jitter", "iid" or "r2" (see `reynolds.kernels.sampling.pixel_sample`).
         arch: Taichi backend choice for the first kernel call of the process.
     Returns:
         `[height, width, 3]` float32 image, row 0 at the top.

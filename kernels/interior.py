@@ -13,18 +13,17 @@ transmittance of the shapes above k and C_below the colour composited behind k:
 
 import numpy as np
 import taichi as ti
-
-from kernels.buffers import SceneBuffers, SceneView
-from kernels.coverage import (
+from reynolds.kernels.buffers import SceneBuffers, SceneView
+from reynolds.kernels.coverage import (
     composite,
     fill_color,
     inside_shape,
     overlaps_box,
     pixel_is_uniform,
 )
-from kernels.forward import f32_1, f32_2, f32_3, i32_1
-from kernels.runtime import ensure_initialized
-from kernels.sampling import SAMPLERS, jitter_grid, pixel_sample, pixel_stream
+from reynolds.kernels.forward import f32_1, f32_2, f32_3, i32_1
+from reynolds.kernels.runtime import ensure_initialized
+from reynolds.kernels.sampling import SAMPLERS, jitter_grid, pixel_sample, pixel_stream
 
 f64_1 = ti.types.ndarray(dtype=ti.f64, ndim=1)
 f64_2 = ti.types.ndarray(dtype=ti.f64, ndim=2)

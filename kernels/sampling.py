@@ -3,8 +3,13 @@
 import math
 
 import taichi as ti
-
-from kernels.rng import DOMAIN_PIXEL, DOMAIN_SHIFT, bits_at, stream_key, uniform_at
+from reynolds.kernels.rng import (
+    DOMAIN_PIXEL,
+    DOMAIN_SHIFT,
+    bits_at,
+    stream_key,
+    uniform_at,
+)
 
 SAMPLERS = {"jitter": 0, "iid": 1, "r2": 2}
 

@@ -1,22 +1,33 @@
 """Reynolds: a 2D differentiable renderer with edge-sampled boundary gradients.
 
-Public API (DESIGN.md section 6); everything else in this package is internal.
+Public API (docs/design.md, "Public names"); everything else in this package is
+internal. Importing it has no side effects: Taichi is initialised on the first kernel
+call, and figures are drawn without selecting a matplotlib backend.
 """
 
-from renderer.backward import backward, backward_with_stderr, loss_and_grad
-from renderer.demos import demo_names, load_demo, run_demo
-from renderer.derivative_image import derivative_figure, derivative_image
-from renderer.errors import SceneError
-from renderer.optimize import optimize, tolerance_for
-from renderer.params import ParamVector, get_param, param_names, set_param
-from renderer.render import render, render_exact
-from renderer.scene import Canvas, Circle, Polygon, Scene, Transform
-from renderer.scene_io import load_scene, parse_scene, save_scene, scene_to_dict
-from renderer.validation import (
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+
+from reynolds.backward import backward, backward_with_stderr, loss_and_grad
+from reynolds.demos import demo_names, load_demo, run_demo
+from reynolds.derivative_image import derivative_figure, derivative_image
+from reynolds.errors import SceneError
+from reynolds.examples import example_names, example_scene
+from reynolds.optimize import optimize, tolerance_for
+from reynolds.params import ParamVector, get_param, param_names, set_param
+from reynolds.render import render, render_exact
+from reynolds.scene import Canvas, Circle, Polygon, Scene, Transform
+from reynolds.scene_io import load_scene, parse_scene, save_scene, scene_to_dict
+from reynolds.validation import (
     exact_gradient,
     finite_difference_gradient,
     smooth_adjoint,
 )
+
+try:
+    __version__ = _version("reynolds2d")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "Canvas",
@@ -32,6 +43,8 @@ __all__ = [
     "derivative_figure",
     "derivative_image",
     "exact_gradient",
+    "example_names",
+    "example_scene",
     "finite_difference_gradient",
     "get_param",
     "load_demo",

@@ -6,7 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from renderer.errors import SceneError
+from reynolds.errors import SceneError
 
 
 def write_atomic(path: str | os.PathLike, data: bytes) -> None:

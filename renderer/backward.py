@@ -17,15 +17,19 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-
-from kernels import EdgePieces, boundary_adjoint, build_edge_pieces, interior_adjoint
-from kernels.rng import derive_seed
-from renderer.errors import SceneError
-from renderer.frames import frames_of
-from renderer.packing import pack_scene
-from renderer.params import ParamRef, param_names, parse_name
-from renderer.render import check_sampling, render
-from renderer.scene import Scene
+from reynolds.errors import SceneError
+from reynolds.frames import frames_of
+from reynolds.kernels import (
+    EdgePieces,
+    boundary_adjoint,
+    build_edge_pieces,
+    interior_adjoint,
+)
+from reynolds.kernels.rng import derive_seed
+from reynolds.packing import pack_scene
+from reynolds.params import ParamRef, param_names, parse_name
+from reynolds.render import check_sampling, render
+from reynolds.scene import Scene
 
 ESTIMATORS = ("reynolds", "naive")
 EDGE_SAMPLINGS = ("stratified", "iid")

@@ -12,15 +12,17 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from renderer.errors import SceneError
-from renderer.optimize import History, optimize, parameter_errors
-from renderer.progress import ProgressBar
-from renderer.render import render_exact
-from renderer.run_outputs import write_run_outputs
-from renderer.scene import Scene
-from renderer.scene_io import load_scene, read_text
+from reynolds.errors import SceneError
+from reynolds.examples import examples_folder
+from reynolds.optimize import History, optimize, parameter_errors
+from reynolds.progress import ProgressBar
+from reynolds.render import render_exact
+from reynolds.run_outputs import write_run_outputs
+from reynolds.scene import Scene
+from reynolds.scene_io import load_scene, read_text
 
-DEMO_ROOT = Path(__file__).resolve().parent.parent / "scenes" / "demos"
+# The demo scenes are package data of `reynolds.scenes` (the repository's scenes/ folder).
+DEMO_ROOT = examples_folder() / "demos"
 FLAGSHIP = "naive-vs-reynolds"
 FRAMES = 40
 

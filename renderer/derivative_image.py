@@ -14,18 +14,17 @@ Methods:
 from __future__ import annotations
 
 import numpy as np
-
-from kernels import boundary_tangent, build_edge_pieces
-from kernels.rng import derive_seed
-from renderer.backward import default_edge_samples
-from renderer.errors import SceneError
-from renderer.exact import circle_segment_counts, render_exact_image
-from renderer.frames import frames_of
-from renderer.packing import pack_scene
-from renderer.params import get_param, parse_name, set_param
-from renderer.render import render
-from renderer.scene import Scene
-from renderer.validation import (
+from reynolds.backward import default_edge_samples
+from reynolds.errors import SceneError
+from reynolds.exact import circle_segment_counts, render_exact_image
+from reynolds.frames import frames_of
+from reynolds.kernels import boundary_tangent, build_edge_pieces
+from reynolds.kernels.rng import derive_seed
+from reynolds.packing import pack_scene
+from reynolds.params import get_param, parse_name, set_param
+from reynolds.render import render
+from reynolds.scene import Scene
+from reynolds.validation import (
     EXACT_STEP,
     EXACT_STEPS,
     MC_COLOUR_STEP,
@@ -151,7 +150,7 @@ def derivative_figure(
     Args:
         **options: passed to `derivative_image` (spp, edge_samples, seed, sampler, arch).
     """
-    from renderer.plotting import derivative_panels
+    from reynolds.plotting import derivative_panels
 
     panels = [
         (

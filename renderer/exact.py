@@ -15,12 +15,11 @@ import math
 
 import numpy as np
 import shapely
+from reynolds.frames import frames_of
+from reynolds.geometry import fill_inside, winding_numbers
+from reynolds.scene import Polygon, Scene
 from shapely.geometry import Polygon as GeosPolygon
 from shapely.geometry.base import BaseGeometry
-
-from renderer.frames import frames_of
-from renderer.geometry import fill_inside, winding_numbers
-from renderer.scene import Polygon, Scene
 
 DEFAULT_CIRCLE_TOLERANCE = 1e-6
 # Regions below this area (px^2) are dropped: far below every tolerance of the reference.

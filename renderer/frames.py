@@ -16,8 +16,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-
-from renderer.scene import Circle, Polygon, Scene
+from reynolds.scene import Circle, Polygon, Scene
 
 
 @dataclass(frozen=True)

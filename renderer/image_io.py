@@ -11,9 +11,8 @@ import os
 from pathlib import Path
 
 import numpy as np
-
-from renderer.atomic import write_atomic
-from renderer.errors import SceneError
+from reynolds.atomic import write_atomic
+from reynolds.errors import SceneError
 
 IMAGE_SUFFIXES = (".png", ".npy")
 

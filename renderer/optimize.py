@@ -14,11 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-
-from renderer.backward import loss_and_grad
-from renderer.errors import SceneError
-from renderer.params import ParamVector, get_param, param_names, parse_name
-from renderer.scene import Scene
+from reynolds.backward import loss_and_grad
+from reynolds.errors import SceneError
+from reynolds.params import ParamVector, get_param, param_names, parse_name
+from reynolds.scene import Scene
 
 # Default learning rates, in the units of each parameter per step (Adam moves each
 # component by about its learning rate per step): pixels, degrees, colour units.

@@ -6,8 +6,8 @@ Vectorised over shapes: the only per-shape Python work is reading attributes.
 from __future__ import annotations
 
 import numpy as np
-
-from kernels import (
+from reynolds.frames import frames_of
+from reynolds.kernels import (
     KIND_CIRCLE,
     KIND_POLYGON,
     RULE_EVENODD,
@@ -16,8 +16,7 @@ from kernels import (
     bin_shapes,
     choose_tile_size,
 )
-from renderer.frames import frames_of
-from renderer.scene import Polygon, Scene
+from reynolds.scene import Polygon, Scene
 
 
 def _nonempty(array: np.ndarray, dtype) -> np.ndarray:
@@ -31,7 +30,7 @@ def pack_scene(scene: Scene, *, tile_size: int | None = None) -> SceneBuffers:
 
     Args:
         scene: a validated scene.
-        tile_size: tile edge in pixels (default: `kernels.choose_tile_size`).
+        tile_size: tile edge in pixels (default: `reynolds.kernels.choose_tile_size`).
     """
     width, height = scene.canvas.width, scene.canvas.height
     tile_size = tile_size or choose_tile_size(width, height)

@@ -15,9 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-
-from renderer.errors import SceneError
-from renderer.scene import Circle, Polygon, Scene, Shape
+from reynolds.errors import SceneError
+from reynolds.scene import Circle, Polygon, Scene, Shape
 
 BACKGROUND = "background"
 SHAPE_ATTRIBUTES = ("fill", "opacity", "translate", "rotate", "scale")

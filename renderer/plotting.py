@@ -7,18 +7,24 @@ from __future__ import annotations
 
 import io
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")  # off-screen: no display on CI or servers
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+def _figure(columns: int, figsize: tuple[float, float]):
+    """A figure with one row of `columns` axes, drawn off-screen.
+
+    `matplotlib.figure.Figure` without pyplot: no global backend is selected or changed,
+    so importing Reynolds leaves a notebook's plotting alone, and no display is needed.
+    """
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=figsize)
+    return figure, figure.subplots(1, columns, squeeze=False)
 
 
 def _png(figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
-    plt.close(figure)
     return buffer.getvalue()
 
 
@@ -33,12 +39,7 @@ def derivative_panels(
         label: colour-bar label.
     """
     height, width = panels[0][1].shape
-    figure, axes = plt.subplots(
-        1,
-        len(panels),
-        figsize=(3.2 * len(panels), 3.2 * height / width + 0.9),
-        squeeze=False,
-    )
+    figure, axes = _figure(len(panels), (3.2 * len(panels), 3.2 * height / width + 0.9))
     image = None
     for axis, (title, values) in zip(axes[0], panels, strict=True):
         image = axis.imshow(
@@ -67,7 +68,7 @@ def optimisation_curves(
         errors: {run label: {error label: `[steps]` error}}, drawn in a second panel.
     """
     panels = 2 if errors else 1
-    figure, axes = plt.subplots(1, panels, figsize=(5.2 * panels, 3.6), squeeze=False)
+    figure, axes = _figure(panels, (5.2 * panels, 3.6))
     loss_axis = axes[0][0]
     for label, values in curves.items():
         loss_axis.plot(np.arange(len(values)), values, label=label, linewidth=1.4)

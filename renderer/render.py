@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-
-from kernels import SAMPLERS, render_image
-from renderer.exact import DEFAULT_CIRCLE_TOLERANCE, render_exact_image
-from renderer.packing import pack_scene
-from renderer.scene import Scene
+from reynolds.exact import DEFAULT_CIRCLE_TOLERANCE, render_exact_image
+from reynolds.kernels import SAMPLERS, render_image
+from reynolds.packing import pack_scene
+from reynolds.scene import Scene
 
 ARCHES = ("auto", "cpu", "gpu")
 

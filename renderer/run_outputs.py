@@ -9,14 +9,13 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
-
-from renderer.atomic import write_atomic
-from renderer.image_io import to_uint8
-from renderer.optimize import History
-from renderer.plotting import optimisation_curves
-from renderer.render import render
-from renderer.scene import Scene
-from renderer.scene_io import scene_to_json
+from reynolds.atomic import write_atomic
+from reynolds.image_io import to_uint8
+from reynolds.optimize import History
+from reynolds.plotting import optimisation_curves
+from reynolds.render import render
+from reynolds.scene import Scene
+from reynolds.scene_io import scene_to_json
 
 PREVIEW_SPP = 16
 MIN_PANEL_HEIGHT = 160

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from renderer.atomic import write_atomic
-from renderer.errors import SceneError
-from renderer.scene import (
+from reynolds.atomic import write_atomic
+from reynolds.errors import SceneError
+from reynolds.scene import (
     FILL_RULES,
     KIND_NAMES,
     MAX_PIXELS,

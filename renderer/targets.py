@@ -6,12 +6,11 @@ import os
 from pathlib import Path
 
 import numpy as np
-
-from renderer.errors import SceneError
-from renderer.image_io import read_image
-from renderer.render import render_exact
-from renderer.scene import Scene
-from renderer.scene_io import load_scene
+from reynolds.errors import SceneError
+from reynolds.image_io import read_image
+from reynolds.render import render_exact
+from reynolds.scene import Scene
+from reynolds.scene_io import load_scene
 
 
 def load_target(path: str | os.PathLike, scene: Scene) -> np.ndarray:

@@ -14,12 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
-
-from renderer.exact import circle_segment_counts, render_exact_image
-from renderer.frames import frames_of
-from renderer.params import get_param, param_names, parse_name, set_param
-from renderer.render import render
-from renderer.scene import Scene
+from reynolds.exact import circle_segment_counts, render_exact_image
+from reynolds.frames import frames_of
+from reynolds.params import get_param, param_names, parse_name, set_param
+from reynolds.render import render
+from reynolds.scene import Scene
 
 # Steps of the exact central differences, per attribute, in the parameter's units.
 EXACT_STEPS = {"rotate": 1e-3, "scale": 1e-5}

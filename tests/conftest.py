@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-import kernels
+import reynolds.kernels as kernels
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENES = ROOT / "scenes"

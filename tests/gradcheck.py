@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 from conftest import ARCH
-
-from renderer import Scene
-from renderer.backward import backward_with_stderr
-from renderer.validation import agreement_z, exact_gradient, smooth_adjoint
+from reynolds import Scene
+from reynolds.backward import backward_with_stderr
+from reynolds.validation import agreement_z, exact_gradient, smooth_adjoint
 
 REPEAT = 32  # independent seeds per estimate
 Z_MAX = 5.0  # |t| with 31 degrees of freedom exceeds 5 with probability 2e-5

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from kernels import bin_shapes
+from reynolds.kernels import bin_shapes
 
 
 @pytest.mark.parametrize(

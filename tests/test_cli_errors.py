@@ -9,8 +9,7 @@ import subprocess
 import sys
 
 import pytest
-
-from renderer.cli import main
+from reynolds.cli import main
 
 VALID = {
     "version": 1,
@@ -230,7 +229,7 @@ def test_missing_file_and_bad_output_type(tmp_path, write_json, capsys):
 def test_installed_console_script_reports_errors(write_json, tmp_path):
     # The real `reynolds` program, as a user runs it (no traceback, status 2).
     path = write_json(mutate(_set(["shapes", 1, "radius"], -1)))
-    exe = [sys.executable, "-c", "from renderer.cli import entry_point; entry_point()"]
+    exe = [sys.executable, "-c", "from reynolds.cli import entry_point; entry_point()"]
     result = subprocess.run(
         exe + ["render", path, "-o", str(tmp_path / "x.png")],
         capture_output=True,

@@ -9,10 +9,9 @@ import pytest
 from builders import scene_dict, square
 from conftest import ARCH, SCENES
 from PIL import Image
-
-from renderer import load_scene, render_exact
-from renderer.backward import backward_with_stderr, loss_and_grad
-from renderer.cli import main
+from reynolds import load_scene, render_exact
+from reynolds.backward import backward_with_stderr, loss_and_grad
+from reynolds.cli import main
 
 HOUSE = str(SCENES / "house.json")
 STACK = str(SCENES / "translucent_stack.json")
@@ -257,7 +256,7 @@ def test_gradimage_refuses_unknown_parameter_and_component(tmp_path, capsys):
 def test_derivative_images_and_differences_respect_parameter_bounds():
     # Opacity at its limit 1 and a radius below the 1/4 px Monte Carlo step: the
     # differences become one-sided or shorter instead of refusing (found by review).
-    from renderer import (
+    from reynolds import (
         derivative_image,
         exact_gradient,
         finite_difference_gradient,

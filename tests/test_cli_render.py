@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 from conftest import SCENES
 from PIL import Image
-
-from renderer import load_scene, render, render_exact
-from renderer.cli import main
+from reynolds import load_scene, render, render_exact
+from reynolds.cli import main
 
 HOUSE = str(SCENES / "house.json")
 
@@ -77,7 +76,7 @@ def test_console_program_is_silent_on_success(tmp_path):
     import subprocess
     import sys
 
-    exe = [sys.executable, "-c", "from renderer.cli import entry_point; entry_point()"]
+    exe = [sys.executable, "-c", "from reynolds.cli import entry_point; entry_point()"]
     out = tmp_path / "h.png"
     result = subprocess.run(
         exe + ["render", HOUSE, "-o", str(out), "--arch", "cpu"],

@@ -7,8 +7,7 @@ import math
 import numpy as np
 import pytest
 from builders import scene_dict, square
-
-from renderer import parse_scene, render_exact
+from reynolds import parse_scene, render_exact
 
 RED = [1.0, 0.0, 0.0]
 BLUE = [0.0, 0.0, 1.0]

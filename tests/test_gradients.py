@@ -13,10 +13,9 @@ import pytest
 from builders import scene_dict, square
 from conftest import ARCH, SCENES
 from gradcheck import assert_matches_exact, gradient_report
-
-from renderer import load_scene, parse_scene
-from renderer.backward import backward
-from renderer.validation import exact_gradient, smooth_adjoint
+from reynolds import load_scene, parse_scene
+from reynolds.backward import backward
+from reynolds.validation import exact_gradient, smooth_adjoint
 
 pytestmark = pytest.mark.slow
 

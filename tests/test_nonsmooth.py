@@ -12,9 +12,8 @@ import numpy as np
 import pytest
 from builders import scene_dict, square
 from conftest import ARCH
-
-from renderer import get_param, parse_scene, render_exact, set_param
-from renderer.backward import backward, backward_with_stderr
+from reynolds import get_param, parse_scene, render_exact, set_param
+from reynolds.backward import backward, backward_with_stderr
 
 ONE_SIDED_STEP = 1e-5
 

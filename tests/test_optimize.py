@@ -9,11 +9,10 @@ import numpy as np
 import pytest
 from builders import scene_dict
 from conftest import ARCH, SCENES
-
-from renderer import get_param, load_scene, parse_scene, render_exact
-from renderer.cli import main
-from renderer.demos import FLAGSHIP, demo_names, load_demo, run_demo
-from renderer.optimize import (
+from reynolds import get_param, load_scene, parse_scene, render_exact
+from reynolds.cli import main
+from reynolds.demos import FLAGSHIP, demo_names, load_demo, run_demo
+from reynolds.optimize import (
     POSITION_TOLERANCE,
     adam_init,
     adam_update,
@@ -95,7 +94,7 @@ def test_constraints_are_kept_by_projection():
 
 
 def test_overlapping_parameter_names_are_refused():
-    from renderer import SceneError
+    from reynolds import SceneError
 
     scene = load_scene(SCENES / "house.json")
     with pytest.raises(SceneError, match="overlap"):

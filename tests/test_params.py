@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import SCENES
-
-from renderer import (
+from reynolds import (
     ParamVector,
     SceneError,
     get_param,

@@ -1,12 +1,12 @@
 import importlib
 
-import renderer
+import reynolds
 
 
 def test_every_public_name_imports():
-    assert renderer.__all__, "the public API must list its names"
-    for name in renderer.__all__:
-        assert getattr(renderer, name) is not None, name
+    assert reynolds.__all__, "the public API must list its names"
+    for name in reynolds.__all__:
+        assert getattr(reynolds, name) is not None, name
 
 
 def test_design_names_are_public():
@@ -20,9 +20,9 @@ def test_design_names_are_public():
         "backward",
         "loss_and_grad",
     ):
-        assert name in renderer.__all__
+        assert name in reynolds.__all__
 
 
 def test_console_script_target_exists():
-    cli = importlib.import_module("renderer.cli")
+    cli = importlib.import_module("reynolds.cli")
     assert callable(cli.entry_point) and callable(cli.main)

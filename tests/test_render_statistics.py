@@ -8,8 +8,7 @@ from functools import cache
 import numpy as np
 import pytest
 from conftest import ARCH, SCENE_FILES, SCENES
-
-from renderer import load_scene, render, render_exact
+from reynolds import load_scene, render, render_exact
 
 SEEDS = range(128)  # K = 128 independent renders per scene and sampler
 SPP = 16

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from kernels.rng import DOMAIN_EDGE, DOMAIN_PIXEL, uniform_numpy, uniform_table
-from kernels.sampling import SAMPLERS, jitter_grid, sample_positions
+from reynolds.kernels.rng import DOMAIN_EDGE, DOMAIN_PIXEL, uniform_numpy, uniform_table
+from reynolds.kernels.sampling import SAMPLERS, jitter_grid, sample_positions
 
 
 def test_taichi_hash_matches_its_numpy_twin_bit_for_bit():

@@ -6,8 +6,7 @@ import json
 
 import pytest
 from conftest import SCENE_FILES
-
-from renderer import (
+from reynolds import (
     Circle,
     Polygon,
     Transform,
@@ -76,7 +75,7 @@ def test_description_and_non_defaults_survive_saving(tmp_path):
 
 
 def test_load_scene_reports_the_file(tmp_path):
-    from renderer import SceneError
+    from reynolds import SceneError
 
     with pytest.raises(SceneError, match=r"missing\.json: no such file"):
         load_scene(tmp_path / "missing.json")

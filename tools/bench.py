@@ -25,8 +25,7 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-
-from renderer import backward, parse_scene, render
+from reynolds import backward, parse_scene, render
 
 
 def random_triangles(count: int, size: int, *, radius: float, seed: int = 1) -> dict:
@@ -141,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         render(warm_scene, spp=1, seed=0, arch=args.arch)
         startup = time.perf_counter() - t0
-        from kernels import ensure_initialized
+        from reynolds.kernels import ensure_initialized
 
         print(
             f"backend {ensure_initialized(args.arch)}; Taichi init + forward compile (empty cache): {startup:.2f} s\n"

@@ -19,8 +19,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-from renderer import demo_names, load_demo, run_demo, tolerance_for
+from reynolds import demo_names, load_demo, run_demo, tolerance_for
 
 
 def converged_at(errors: list[dict[str, float]]) -> int | None:
@@ -40,7 +39,7 @@ def flagship_seconds(cache: str | None) -> float:
         command = [
             sys.executable,
             "-c",
-            "from renderer.cli import entry_point; entry_point()",
+            "from reynolds.cli import entry_point; entry_point()",
             "demo",
             "--out",
             out,

@@ -14,8 +14,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-
-from renderer import parse_scene, save_scene
+from reynolds import parse_scene, save_scene
 
 ROOT = Path(__file__).resolve().parent.parent / "scenes" / "demos"
 PAPER = [0.96, 0.95, 0.91]

@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from renderer import derivative_figure, load_demo, load_scene, run_demo
+from reynolds import derivative_figure, load_demo, load_scene, run_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,8 +10,9 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from renderer.cli import gradient_commands, optimize_commands, render_commands
-from renderer.errors import SceneError
+import reynolds
+from reynolds.cli import gradient_commands, optimize_commands, render_commands
+from reynolds.errors import SceneError
 
 EXIT_USER_ERROR = 2
 
@@ -20,7 +21,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="reynolds", description="Reynolds: a 2D differentiable renderer."
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument(
+        "--version", action="version", version=f"reynolds {reynolds.__version__}"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in (render_commands, gradient_commands, optimize_commands):
         module.register(sub)
     return parser
@@ -28,7 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `reynolds`; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:  # bare `reynolds`: say what it can do
+        parser.print_help()
+        return 0
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)

@@ -6,10 +6,9 @@ import argparse
 import json
 
 import numpy as np
-
-from renderer.atomic import write_atomic
-from renderer.backward import backward_with_stderr, check_adjoint, loss_adjoint
-from renderer.cli.options import (
+from reynolds.atomic import write_atomic
+from reynolds.backward import backward_with_stderr, check_adjoint, loss_adjoint
+from reynolds.cli.options import (
     add_edge_sampling,
     add_sampling,
     check_output_folder,
@@ -18,15 +17,15 @@ from renderer.cli.options import (
     positive_float,
     positive_int,
 )
-from renderer.derivative_image import derivative_figure
-from renderer.errors import SceneError
-from renderer.image_io import check_image_path
-from renderer.params import get_param, param_names
-from renderer.render import render
-from renderer.scene import Scene
-from renderer.scene_io import load_scene
-from renderer.targets import load_target
-from renderer.validation import (
+from reynolds.derivative_image import derivative_figure
+from reynolds.errors import SceneError
+from reynolds.image_io import check_image_path
+from reynolds.params import get_param, param_names
+from reynolds.render import render
+from reynolds.scene import Scene
+from reynolds.scene_io import load_scene
+from reynolds.targets import load_target
+from reynolds.validation import (
     agreement_z,
     exact_gradient,
     finite_difference_gradient,

@@ -6,14 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from renderer.cli.options import checked_params, name_list, positive_int, seed
-from renderer.demos import FLAGSHIP, demo_names, load_demo, run_demo
-from renderer.errors import SceneError
-from renderer.optimize import DEFAULT_LR, default_params, optimize
-from renderer.progress import ProgressBar
-from renderer.run_outputs import write_run_outputs
-from renderer.scene_io import load_scene
-from renderer.targets import load_target
+from reynolds.cli.options import checked_params, name_list, positive_int, seed
+from reynolds.demos import FLAGSHIP, demo_names, load_demo, run_demo
+from reynolds.errors import SceneError
+from reynolds.optimize import DEFAULT_LR, default_params, optimize
+from reynolds.progress import ProgressBar
+from reynolds.run_outputs import write_run_outputs
+from reynolds.scene_io import load_scene
+from reynolds.targets import load_target
 
 
 def learning_rates(text: str) -> dict[str, float]:

@@ -7,9 +7,9 @@ import sys
 import time
 from pathlib import Path
 
-from renderer.errors import SceneError
-from renderer.params import parse_name
-from renderer.scene import Scene
+from reynolds.errors import SceneError
+from reynolds.params import parse_name
+from reynolds.scene import Scene
 
 
 class Timer:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from renderer.cli.options import Timer, add_sampling, check_output_folder
-from renderer.image_io import check_image_path, write_image
-from renderer.render import render, render_exact
-from renderer.scene_io import load_scene
+from reynolds.cli.options import Timer, add_sampling, check_output_folder
+from reynolds.image_io import check_image_path, write_image
+from reynolds.render import render, render_exact
+from reynolds.scene_io import load_scene
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -25,7 +25,7 @@ def cmd_render(args: argparse.Namespace) -> int:
             scene, spp=args.spp, seed=args.seed, sampler=args.sampler, arch=args.arch
         )
         if args.verbose:
-            from kernels import ensure_initialized
+            from reynolds.kernels import ensure_initialized
 
             print(f"backend: {ensure_initialized()}", file=sys.stderr)
         timer.lap(
