@@ -26,6 +26,7 @@ from reynolds.kernels import (
     interior_adjoint,
 )
 from reynolds.kernels.rng import derive_seed
+from reynolds.limits import MAX_REPEAT, MAX_SAMPLES, check_count
 from reynolds.packing import pack_scene
 from reynolds.params import ParamRef, param_names, parse_name
 from reynolds.render import check_sampling, render
@@ -40,6 +41,29 @@ EDGE_SAMPLES_PER_PIXEL = 16  # default edge samples per pixel of boundary length
 def default_edge_samples(pieces: EdgePieces) -> int:
     """16 edge samples per pixel of boundary length inside the canvas (at least 1024)."""
     return max(1024, int(math.ceil(EDGE_SAMPLES_PER_PIXEL * pieces.total_length)))
+
+
+def edge_sample_count(edge_samples: int | None, pieces: EdgePieces) -> int:
+    """The number of edge samples to draw: `edge_samples`, or `default_edge_samples`.
+
+    Stratified allocation gives every boundary piece at least one sample, so the count
+    plus the number of pieces must fit the kernels' 32-bit sample index
+    (`reynolds.limits.MAX_SAMPLES`).
+
+    Raises:
+        SceneError (a ValueError): a count that is not an integer, negative, or too large.
+    """
+    room = MAX_SAMPLES - pieces.count
+    if edge_samples is None:
+        return min(default_edge_samples(pieces), room)
+    samples = check_count(edge_samples, "edge_samples", minimum=0)
+    if samples > room:
+        raise SceneError(
+            f"{samples} samples plus one per boundary piece ({pieces.count}) exceed "
+            f"the kernels' 32-bit sample index ({MAX_SAMPLES})",
+            where="edge_samples",
+        )
+    return samples
 
 
 def check_adjoint(
@@ -93,9 +117,12 @@ def backward(
         {name: float64 array shaped like the parameter}. Rotation gradients are per
         degree; positions per pixel.
     Raises:
-        SceneError: unknown parameter name or an adjoint of the wrong shape.
+        SceneError: unknown parameter name, an adjoint of the wrong shape, a scene
+            beyond the limits, or a sample count or seed beyond the kernels' integers.
     """
     check_sampling(spp=spp, seed=seed, sampler=sampler, arch=arch)
+    if edge_samples is not None:
+        check_count(edge_samples, "edge_samples", minimum=0)
     if estimator not in ESTIMATORS:
         raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}")
     if edge_sampling not in EDGE_SAMPLINGS:
@@ -115,15 +142,11 @@ def backward(
     wants_geometry = any(ref.is_geometry for ref in refs)
     if estimator == "reynolds" and wants_geometry:
         pieces = build_edge_pieces(buffers)
-        if edge_samples is None:
-            edge_samples = default_edge_samples(pieces)
-        if edge_samples < 0:
-            raise ValueError(f"edge_samples must be >= 0, got {edge_samples}")
         dv, dc = boundary_adjoint(
             buffers,
             pieces,
             adjoint,
-            samples=int(edge_samples),
+            samples=edge_sample_count(edge_samples, pieces),
             seed=derive_seed(seed, 1),
             stratified=edge_sampling == "stratified",
             arch=arch,
@@ -165,8 +188,7 @@ def backward_with_stderr(
     Returns:
         (mean {name: array}, stderr {name: array}); stderr is NaN when repeat == 1.
     """
-    if repeat < 1:
-        raise ValueError(f"repeat must be >= 1, got {repeat}")
+    check_count(repeat, "repeat", maximum=MAX_REPEAT)
     runs = [
         backward(scene, adjoint, seed=(seed + r) % 2**32, **options)
         for r in range(repeat)

@@ -14,7 +14,7 @@ Methods:
 from __future__ import annotations
 
 import numpy as np
-from reynolds.backward import default_edge_samples
+from reynolds.backward import edge_sample_count
 from reynolds.errors import SceneError
 from reynolds.exact import circle_segment_counts, render_exact_image
 from reynolds.frames import frames_of
@@ -114,8 +114,7 @@ def derivative_image(
         return np.zeros((scene.canvas.height, scene.canvas.width, 3))
     buffers = pack_scene(scene)
     pieces = build_edge_pieces(buffers)
-    if edge_samples is None:
-        edge_samples = default_edge_samples(pieces)
+    edge_samples = edge_sample_count(edge_samples, pieces)
     velocity_verts, velocity_circle = world_velocity(scene, name, component)
     return boundary_tangent(
         buffers,

@@ -16,6 +16,7 @@ from reynolds.kernels import (
     bin_shapes,
     choose_tile_size,
 )
+from reynolds.limits import check_scene_limits
 from reynolds.scene import Polygon, Scene
 
 
@@ -36,6 +37,9 @@ def pack_scene(scene: Scene, *, tile_size: int | None = None) -> SceneBuffers:
     tile_size = tile_size or choose_tile_size(width, height)
     shapes = scene.shapes
     frames = frames_of(scene)
+    # A scene built in code has not been through the loader: the float32 kernels need
+    # its magnitudes within the limits as much as a file's.
+    check_scene_limits(scene, frames)
     counts = frames.counts
     verts = frames.world_vertices()
     circle = frames.world_circles()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from reynolds.exact import DEFAULT_CIRCLE_TOLERANCE, render_exact_image
 from reynolds.kernels import SAMPLERS, render_image
+from reynolds.limits import check_count, check_scene_limits
 from reynolds.packing import pack_scene
 from reynolds.scene import Scene
 
@@ -12,15 +13,15 @@ ARCHES = ("auto", "cpu", "gpu")
 
 
 def check_sampling(*, spp: int, seed: int, sampler: str, arch: str) -> None:
-    """Refuse option values the kernels cannot honour, with a message naming the option."""
-    if isinstance(spp, bool) or not isinstance(spp, (int, np.integer)) or spp < 1:
-        raise ValueError(f"spp must be a positive integer, got {spp!r}")
-    if (
-        isinstance(seed, bool)
-        or not isinstance(seed, (int, np.integer))
-        or not 0 <= seed < 2**32
-    ):
-        raise ValueError(f"seed must be an integer in [0, 2**32), got {seed!r}")
+    """Refuse option values the kernels cannot honour, with a message naming the option.
+
+    Raises:
+        SceneError (a ValueError): spp outside [1, 2**31 - 1] or seed outside
+            [0, 2**32 - 1], the kernels' integer widths (`reynolds.limits`).
+        ValueError: an unknown sampler or arch.
+    """
+    check_count(spp, "spp")
+    check_count(seed, "seed", minimum=0, maximum=2**32 - 1)
     if sampler not in SAMPLERS:
         raise ValueError(f"sampler must be one of {tuple(SAMPLERS)}, got {sampler!r}")
     if arch not in ARCHES:
@@ -62,4 +63,5 @@ def render_exact(
     Returns:
         `[height, width, 3]` float64 linear RGB.
     """
+    check_scene_limits(scene)
     return render_exact_image(scene, circle_tolerance=circle_tolerance)

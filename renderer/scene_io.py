@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from reynolds.atomic import write_atomic
-from reynolds.errors import SceneError
+from reynolds.errors import MAX_ECHO, SceneError, echo, shorten
+from reynolds.input_files import MiB, read_input
+from reynolds.limits import check_scene_limits
 from reynolds.scene import (
     FILL_RULES,
     KIND_NAMES,
@@ -30,6 +32,9 @@ from reynolds.scene import (
 )
 
 FORMAT_VERSION = 1
+# A scene file larger than this is refused before it is decoded: 64 MiB of JSON is a few
+# million points, and decoding costs about ten times its size in memory.
+MAX_SCENE_BYTES = 64 * MiB
 
 
 class _NonFinite:
@@ -60,6 +65,7 @@ def _decode(text: str) -> Any:
 def _join(path: str, key: str | int) -> str:
     if isinstance(key, int):
         return f"{path}[{key}]"
+    key = shorten(key)  # an unknown key may be anything, a megabyte long
     return f"{path}.{key}" if path else key
 
 
@@ -75,12 +81,38 @@ def _describe(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, str):
-        return "a string"
+        return f"the string {echo(value)}"
     if isinstance(value, (list, tuple)):
         return "an array"
     if isinstance(value, dict):
         return "an object"
-    return repr(value)
+    return shorten(repr(value), MAX_ECHO)
+
+
+_CONTROL = re.compile("[\\x00-\\x1f\\x7f-\\x9f]")
+
+
+def _text(value: Any, path: str, *, single_line: bool) -> str:
+    """A string of Unicode text: no unpaired surrogates (JSON allows "\\ud800", UTF-8
+    does not), and for names no control characters either."""
+    if not isinstance(value, str):
+        raise _fail(path, f"expected a string, got {_describe(value)}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise _fail(
+            path,
+            f"not Unicode text: unpaired surrogate {value[error.start]!r} "
+            f"at character {error.start}",
+        ) from None
+    control = _CONTROL.search(value) if single_line else None
+    if control:
+        raise _fail(
+            path,
+            f"control character {control[0]!r} at character {control.start()} "
+            "of a name",
+        )
+    return value
 
 
 def _fields(
@@ -137,8 +169,10 @@ def _vector(value: Any, path: str, size: int, what: str) -> tuple[float, ...]:
 
 
 def _choice(value: Any, path: str, allowed: tuple[str, ...]) -> str:
-    if value not in allowed or not isinstance(value, str):
-        raise _fail(path, f"must be one of {', '.join(allowed)}; got {value!r}")
+    if not isinstance(value, str) or value not in allowed:
+        raise _fail(
+            path, f"must be one of {', '.join(allowed)}; got {_describe(value)}"
+        )
     return value
 
 
@@ -224,12 +258,21 @@ def _shape(value: Any, path: str) -> Shape:
         if key not in value:
             raise _fail(_join(path, key), "required key is missing")
     if not isinstance(value["id"], str) or not value["id"]:
-        raise _fail(_join(path, "id"), "expected a non-empty string")
+        raise _fail(
+            _join(path, "id"),
+            f"expected a non-empty string, got {_describe(value['id'])}",
+        )
+    _text(value["id"], _join(path, "id"), single_line=True)
     kind = value["type"]
-    if not isinstance(kind, str) or kind not in SHAPE_KINDS:
+    if not isinstance(kind, str):
         raise _fail(
             _join(path, "type"),
-            f"unknown shape type {kind!r} (known: {', '.join(SHAPE_KINDS)})",
+            f"expected a shape type ({', '.join(SHAPE_KINDS)}), got {_describe(kind)}",
+        )
+    if kind not in SHAPE_KINDS:
+        raise _fail(
+            _join(path, "type"),
+            f"unknown shape type {echo(kind)} (known: {', '.join(SHAPE_KINDS)})",
         )
     return _PARSERS[SHAPE_KINDS[kind]](value, path)
 
@@ -263,13 +306,14 @@ def parse_scene(data: Any, *, source: str | None = None) -> Scene:
             or not isinstance(version, int)
         ):
             raise _fail(
-                "version", f"unsupported version {version!r} (this reader knows 1)"
+                "version",
+                f"unsupported version {_describe(version)} (this reader knows 1)",
             )
-        description = top.get("description")
-        if description is not None and not isinstance(description, str):
-            raise _fail(
-                "description", f"expected a string, got {_describe(description)}"
-            )
+        description = (
+            _text(top["description"], "description", single_line=False)
+            if "description" in top
+            else None
+        )
         canvas = _canvas(top["canvas"], "canvas")
         raw_shapes = top["shapes"]
         if not isinstance(raw_shapes, list):
@@ -283,11 +327,13 @@ def parse_scene(data: Any, *, source: str | None = None) -> Scene:
             if shape.id in seen:
                 raise _fail(
                     _join(_join("shapes", i), "id"),
-                    f"duplicate id {shape.id!r} (first used by shapes[{seen[shape.id]}])",
+                    f"duplicate id {echo(shape.id)} (first used by shapes[{seen[shape.id]}])",
                 )
             seen[shape.id] = i
             shapes.append(shape)
-        return Scene(canvas=canvas, shapes=tuple(shapes), description=description)
+        scene = Scene(canvas=canvas, shapes=tuple(shapes), description=description)
+        check_scene_limits(scene)
+        return scene
     except SceneError as error:
         if not source:
             raise
@@ -312,17 +358,15 @@ def parse_scene_text(text: str, *, source: str) -> Scene:
 
 
 def read_text(path: str | os.PathLike) -> str:
-    """The text of a user's file, or a `SceneError` that says why it cannot be read."""
+    """The text of a user's scene file (a regular file of at most MAX_SCENE_BYTES), or
+    a `SceneError` that says why it cannot be read."""
+    data = read_input(path, max_bytes=MAX_SCENE_BYTES)
     try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SceneError("no such file", source=str(path)) from None
-    except IsADirectoryError:
-        raise SceneError("is a directory, not a file", source=str(path)) from None
-    except UnicodeDecodeError:
-        raise SceneError("not UTF-8 text", source=str(path)) from None
-    except OSError as error:
-        raise SceneError(f"cannot read: {error.strerror}", source=str(path)) from None
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise SceneError(
+            f"not UTF-8 text (byte {error.start})", source=str(path)
+        ) from None
 
 
 def load_scene(path: str | os.PathLike) -> Scene:

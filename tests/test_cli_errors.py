@@ -241,3 +241,95 @@ def test_installed_console_script_reports_errors(write_json, tmp_path):
         == f"error: {path}: shapes[1].radius: must be positive, got -1"
     )
     assert not (tmp_path / "x.png").exists()
+
+
+# Hostile text in a scene file: the error is still one line, shows the text escaped and
+# at most 60 characters of it, and names the JSON path.
+MESSAGE_CASES = [
+    (
+        "newline-and-escape-in-key",
+        mutate(_set(["shapes", 0, "ke\ny\x1b[31m"], 1)),
+        "shapes[0].ke\\ny\\x1b[31m",
+        "unknown key",
+    ),
+    (
+        "megabyte-value",
+        mutate(_set(["shapes", 0, "role"], "x" * 1_000_000)),
+        "shapes[0].role",
+        "'" + "x" * 60 + "'... (1000000 characters)",
+    ),
+    (
+        "megabyte-key",
+        mutate(_set(["shapes", 0, "k" * 1_000_000], 1)),
+        "shapes[0]." + "k" * 60 + "... (1000000 characters)",
+        "unknown key",
+    ),
+    (
+        "nan-type",
+        json.dumps(VALID).replace('"type": "circle"', '"type": NaN'),
+        "shapes[1].type",
+        "expected a shape type (polygon, circle), got NaN",
+    ),
+    (
+        "infinity-role",
+        json.dumps(VALID).replace('"opacity": 0.7', '"opacity": 0.7, "role": Infinity'),
+        "shapes[1].role",
+        "got Infinity",
+    ),
+    (
+        "nan-version",
+        json.dumps(VALID).replace('"version": 1', '"version": NaN'),
+        "version",
+        "unsupported version NaN",
+    ),
+    (
+        "null-description",
+        mutate(_set(["description"], None)),
+        "description",
+        "got null",
+    ),
+    (
+        "surrogate-id",
+        json.dumps(VALID).replace('"id": "tri"', '"id": "\\ud800x"'),
+        "shapes[0].id",
+        "unpaired surrogate '\\ud800'",
+    ),
+    (
+        "surrogate-description",
+        json.dumps({**VALID, "description": "a\udc80b"}),
+        "description",
+        "unpaired surrogate '\\udc80'",
+    ),
+    (
+        "control-character-id",
+        mutate(_set(["shapes", 0, "id"], "tri\x1b[2J")),
+        "shapes[0].id",
+        "control character '\\x1b'",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "case, content, where, text", MESSAGE_CASES, ids=[c[0] for c in MESSAGE_CASES]
+)
+def test_hostile_text_gives_one_escaped_short_line(
+    case, content, where, text, write_json, capsys
+):
+    path = write_json(content)
+    assert main(["validate", path]) == 2
+    err = capsys.readouterr().err
+    assert err.endswith("\n") and err.count("\n") == 1
+    line = err[:-1]
+    assert line.isprintable(), line  # no raw control character reaches the terminal
+    assert line.startswith(f"error: {path}: {where}: "), line[:200]
+    assert text in line
+    assert len(line) < 400
+    assert "object at 0x" not in line
+
+
+def test_a_description_string_is_kept(write_json):
+    from reynolds import load_scene
+
+    assert load_scene(
+        write_json({**VALID, "description": "two\nlines"})
+    ).description == ("two\nlines")

@@ -12,13 +12,14 @@ from collections.abc import Callable, Sequence
 
 import reynolds
 from reynolds.cli import gradient_commands, optimize_commands, render_commands
+from reynolds.cli.options import Parser
 from reynolds.errors import SceneError
 
 EXIT_USER_ERROR = 2
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="reynolds", description="Reynolds: a 2D differentiable renderer."
     )
     parser.add_argument(

@@ -15,11 +15,12 @@ from reynolds.cli.options import (
     checked_params,
     name_list,
     positive_float,
-    positive_int,
+    repeat_count,
+    sample_count,
 )
 from reynolds.derivative_image import derivative_figure
 from reynolds.errors import SceneError
-from reynolds.image_io import check_image_path
+from reynolds.image_io import check_image_path, read_array
 from reynolds.params import get_param, param_names
 from reynolds.render import render
 from reynolds.scene import Scene
@@ -35,11 +36,7 @@ from reynolds.validation import (
 
 def _load_adjoint(path: str, scene: Scene) -> np.ndarray:
     try:
-        array = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as error:
-        raise SceneError(f"cannot read adjoint: {error}", source=path) from None
-    try:
-        return check_adjoint(scene, array)
+        return check_adjoint(scene, read_array(path))
     except SceneError as error:
         raise SceneError(error.message, source=path) from None
 
@@ -222,7 +219,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_edge_sampling(p)
     p.add_argument(
         "--repeat",
-        type=positive_int,
+        type=repeat_count,
         default=1,
         help="independent seeds to average; reports stderr when > 1",
     )
@@ -254,7 +251,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_sampling(p)
     add_edge_sampling(p)
     p.add_argument(
-        "--repeat", type=positive_int, default=16, help="independent seeds (default 16)"
+        "--repeat", type=repeat_count, default=16, help="independent seeds (default 16)"
     )
     p.add_argument(
         "--z-max",
@@ -284,7 +281,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_sampling(p, spp=64)
     p.add_argument(
         "--edge-samples",
-        type=positive_int,
+        type=sample_count,
         default=None,
         help="edge samples (default 16 per pixel of boundary)",
     )

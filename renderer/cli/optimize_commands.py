@@ -6,7 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from reynolds.cli.options import checked_params, name_list, positive_int, seed
+from reynolds.cli.options import (
+    checked_params,
+    name_list,
+    positive_int,
+    sample_count,
+    seed,
+)
 from reynolds.demos import FLAGSHIP, demo_names, load_demo, run_demo
 from reynolds.errors import SceneError
 from reynolds.optimize import DEFAULT_LR, default_params, optimize
@@ -182,19 +188,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--loss", choices=("l2", "l1"), default="l2")
     p.add_argument(
         "--spp",
-        type=positive_int,
+        type=sample_count,
         default=4,
         help="pixel samples per pixel at the start (default 4)",
     )
     p.add_argument(
         "--spp-final",
-        type=positive_int,
+        type=sample_count,
         default=16,
         help="at the end, growing geometrically (default 16)",
     )
     p.add_argument(
         "--edge-samples",
-        type=positive_int,
+        type=sample_count,
         default=None,
         help="edge samples per step (default 16 per pixel of boundary)",
     )

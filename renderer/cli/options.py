@@ -6,8 +6,10 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
-from reynolds.errors import SceneError
+from reynolds.errors import SceneError, echo, printable
+from reynolds.limits import MAX_REPEAT, MAX_SAMPLES
 from reynolds.params import parse_name
 from reynolds.scene import Scene
 
@@ -24,6 +26,14 @@ class Timer:
         if self.verbose:
             print(f"{label}: {1e3 * (now - self.start):.1f} ms", file=sys.stderr)
         self.start = now
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, `error: ...`, exit status 2, like
+    every other mistake of a user (the usage is one `--help` away)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {self.prog}: {printable(message)}\n")
 
 
 def check_output_folder(path: str) -> None:
@@ -56,11 +66,32 @@ def positive_int(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"expected a positive integer, got {text!r}"
+            f"expected a positive integer, got {echo(text)}"
         ) from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer, got {echo(text)}"
+        )
     return value
+
+
+def _bounded_count(text: str, maximum: int, reason: str) -> int:
+    value = positive_int(text)
+    if value > maximum:
+        raise argparse.ArgumentTypeError(
+            f"must be at most {maximum} ({reason}), got {value}"
+        )
+    return value
+
+
+def sample_count(text: str) -> int:
+    """A number of samples: 1 to MAX_SAMPLES (2**31 - 1)."""
+    return _bounded_count(text, MAX_SAMPLES, "the kernels count in 32-bit integers")
+
+
+def repeat_count(text: str) -> int:
+    """A number of independent seeds: 1 to MAX_REPEAT (2**32)."""
+    return _bounded_count(text, MAX_REPEAT, "there are no more 32-bit seeds")
 
 
 def seed(text: str) -> int:
@@ -68,7 +99,7 @@ def seed(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"expected an integer seed, got {text!r}"
+            f"expected an integer seed, got {echo(text)}"
         ) from None
     if not 0 <= value < 2**32:
         raise argparse.ArgumentTypeError(f"seed must lie in [0, 2**32), got {value}")
@@ -79,9 +110,13 @@ def positive_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected a number, got {echo(text)}"
+        ) from None
     if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected a positive number, got {echo(text)}"
+        )
     return value
 
 
@@ -95,7 +130,7 @@ def name_list(text: str) -> list[str]:
 def add_sampling(parser: argparse.ArgumentParser, *, spp: int = 16) -> None:
     parser.add_argument(
         "--spp",
-        type=positive_int,
+        type=sample_count,
         default=spp,
         help=f"samples per pixel (default {spp})",
     )
@@ -117,7 +152,7 @@ def add_sampling(parser: argparse.ArgumentParser, *, spp: int = 16) -> None:
 def add_edge_sampling(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--edge-samples",
-        type=positive_int,
+        type=sample_count,
         default=None,
         help="edge samples over the whole boundary (default 16 per pixel of boundary length)",
     )
