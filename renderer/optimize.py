@@ -146,6 +146,12 @@ class History:
     final_values: dict[str, list] = field(default_factory=dict)
     final_errors: dict[str, float] = field(default_factory=dict)
 
+    def keep_steps(self, n: int) -> None:
+        """Keep the records of the first `n` steps only (after an interruption, the
+        lists may differ in length by the step that was being recorded)."""
+        for records in (self.loss, self.values, self.errors, self.spp, self.seconds):
+            del records[n:]
+
     def to_dict(self) -> dict:
         return {
             "params": self.params,
@@ -164,6 +170,20 @@ class History:
                 for k in range(len(self.loss))
             ],
         }
+
+
+class OptimizationInterrupted(KeyboardInterrupt):
+    """`optimize` was interrupted (Ctrl-C, or SIGTERM through the CLI).
+
+    Attributes:
+        scene: the last complete state: the scene after the last finished update.
+        history: the records of the finished steps; `stopped` says where it stopped.
+    """
+
+    def __init__(self, scene: Scene, history: History):
+        super().__init__(history.stopped)
+        self.scene = scene
+        self.history = history
 
 
 def tolerance_for(name: str) -> float:
@@ -227,6 +247,9 @@ def optimize(
         callback: called as callback(step, scene, loss) after each step's loss.
     Returns:
         (the final scene, its `History`).
+    Raises:
+        OptimizationInterrupted: on KeyboardInterrupt (Ctrl-C; SIGTERM in the CLI),
+            carrying the last complete state and the history of the finished steps.
     """
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
@@ -250,43 +273,62 @@ def optimize(
     history = History(params=names)
     best_loss, best_step = math.inf, 0
     start = time.perf_counter()
-    for step in range(steps):
-        n = samples_at(step, steps, spp, spp_final)
-        value, grads = loss_and_grad(
-            scene,
-            target,
-            loss=loss,
-            params=names,
-            spp=n,
-            edge_samples=edge_samples,
-            seed=(seed + step) % 2**32,
-            estimator=estimator,
-            arch=arch,
-        )
-        history.loss.append(value)
-        history.spp.append(n)
-        history.values.append({k: get_param(scene, k).tolist() for k in names})
-        if reference is not None:
-            history.errors.append(parameter_errors(scene, reference, names))
-        history.seconds.append(time.perf_counter() - start)
-        if callback is not None:
-            callback(step, scene, value)
-        if stop_loss is not None and value < stop_loss:
-            history.stopped = f"loss {value:.3g} below {stop_loss:g} at step {step}"
-            break
-        if value < 0.99 * best_loss:
-            best_loss, best_step = value, step
-        if patience is not None and step - best_step >= patience:
-            history.stopped = f"no 1 % improvement in {patience} steps (at step {step})"
-            break
-        delta, state = update(
-            view.join(grads), state, base_lr * schedule_factor(step, steps, schedule)
-        )
-        vector = np.clip(vector + delta, lower, upper)
-        scene = view.unflatten(scene, vector)
-    else:
-        history.stopped = f"{steps} steps"
+    try:
+        for step in range(steps):
+            n = samples_at(step, steps, spp, spp_final)
+            value, grads = loss_and_grad(
+                scene,
+                target,
+                loss=loss,
+                params=names,
+                spp=n,
+                edge_samples=edge_samples,
+                seed=(seed + step) % 2**32,
+                estimator=estimator,
+                arch=arch,
+            )
+            history.loss.append(value)
+            history.spp.append(n)
+            history.values.append({k: get_param(scene, k).tolist() for k in names})
+            if reference is not None:
+                history.errors.append(parameter_errors(scene, reference, names))
+            history.seconds.append(time.perf_counter() - start)
+            if callback is not None:
+                callback(step, scene, value)
+            if stop_loss is not None and value < stop_loss:
+                history.stopped = f"loss {value:.3g} below {stop_loss:g} at step {step}"
+                break
+            if value < 0.99 * best_loss:
+                best_loss, best_step = value, step
+            if patience is not None and step - best_step >= patience:
+                history.stopped = (
+                    f"no 1 % improvement in {patience} steps (at step {step})"
+                )
+                break
+            delta, state = update(
+                view.join(grads),
+                state,
+                base_lr * schedule_factor(step, steps, schedule),
+            )
+            vector = np.clip(vector + delta, lower, upper)
+            scene = view.unflatten(scene, vector)
+        else:
+            history.stopped = f"{steps} steps"
+    except KeyboardInterrupt as interrupt:
+        # Keep the finished steps (a step's `seconds` is recorded last); `scene` is
+        # the state after the last whole update.
+        complete = len(history.seconds)
+        history.keep_steps(complete)
+        history.stopped = f"interrupted after {complete} steps"
+        _finish(history, scene, reference)
+        raise OptimizationInterrupted(scene, history) from interrupt
+    _finish(history, scene, reference)
+    return scene, history
+
+
+def _finish(history: History, scene: Scene, reference: Scene | None) -> None:
+    """Record the final values (and errors against `reference`) of `scene`."""
+    names = history.params
     history.final_values = {k: get_param(scene, k).tolist() for k in names}
     if reference is not None:
         history.final_errors = parameter_errors(scene, reference, names)
-    return scene, history

@@ -4,13 +4,14 @@ a loss plot and an animation (target | current | difference, per frame)."""
 from __future__ import annotations
 
 import io
-import json
+import os
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
-from reynolds.atomic import write_atomic
+from reynolds.atomic import check_output_folder, write_folder_atomic
 from reynolds.image_io import to_uint8
+from reynolds.json_text import json_text
 from reynolds.optimize import History
 from reynolds.plotting import optimisation_curves
 from reynolds.render import render
@@ -80,6 +81,35 @@ def animation_gif(
     return buffer.getvalue()
 
 
+RESULT_NAMES = ("result.json", "history.json", "loss.png", "progress.gif")
+
+
+def is_run_output(name: str) -> bool:
+    """True for a file name `write_run_outputs` writes: an earlier run's output that a
+    new run into the same folder replaces."""
+    if name in RESULT_NAMES:
+        return True
+    return name.startswith("result-") and name.endswith(".json")
+
+
+def check_run_folder(out_dir: str | os.PathLike) -> None:
+    """Refuse, before a run starts, an output folder `write_run_outputs` could not
+    write whole (see `reynolds.atomic.check_output_folder`)."""
+    check_output_folder(out_dir, is_run_output)
+
+
+def _result_files(runs: dict[str, tuple[Scene, History]]) -> dict[str, bytes]:
+    """result.json (first run; result-<label>.json for the others) and history.json."""
+    files: dict[str, bytes] = {}
+    for k, (label, (scene, _)) in enumerate(runs.items()):
+        name = "result.json" if k == 0 else f"result-{label}.json"
+        files[name] = scene_to_json(scene).encode("utf-8")
+    histories = {label: history.to_dict() for label, (_, history) in runs.items()}
+    history_data = next(iter(histories.values())) if len(runs) == 1 else histories
+    files["history.json"] = json_text(history_data, indent=1).encode("utf-8")
+    return files
+
+
 def write_run_outputs(
     out_dir: Path,
     runs: dict[str, tuple[Scene, History]],
@@ -90,19 +120,13 @@ def write_run_outputs(
     arch: str = "auto",
 ) -> list[Path]:
     """Write result.json (first run; result-<label>.json for the others), history.json,
-    loss.png and progress.gif into `out_dir`, each atomically. Returns the paths."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    labels = list(runs)
-    written = []
-    for k, (label, (scene, _)) in enumerate(runs.items()):
-        path = out_dir / ("result.json" if k == 0 else f"result-{label}.json")
-        write_atomic(path, scene_to_json(scene).encode("utf-8"))
-        written.append(path)
-    histories = {label: history.to_dict() for label, (_, history) in runs.items()}
-    history_data = histories[labels[0]] if len(runs) == 1 else histories
-    path = out_dir / "history.json"
-    write_atomic(path, (json.dumps(history_data, indent=1) + "\n").encode("utf-8"))
-    written.append(path)
+    loss.png and progress.gif as the whole content of `out_dir`.
+
+    The folder is built beside `out_dir` and renamed into place
+    (`reynolds.atomic.write_folder_atomic`): an earlier run's outputs there are replaced
+    as a whole, never mixed with the new ones. Returns the paths written.
+    """
+    files = _result_files(runs)
     curves = {label: np.array(h.loss) for label, (_, h) in runs.items()}
     errors = None
     if all(h.errors for _, h in runs.values()):
@@ -110,10 +134,15 @@ def write_run_outputs(
             label: {name: np.array([e[name] for e in h.errors]) for name in h.params}
             for label, (_, h) in runs.items()
         }
-    path = out_dir / "loss.png"
-    write_atomic(path, optimisation_curves(curves, errors, title=title))
-    written.append(path)
-    path = out_dir / "progress.gif"
-    write_atomic(path, animation_gif(target, trails, arch=arch))
-    written.append(path)
-    return written
+    files["loss.png"] = optimisation_curves(curves, errors, title=title)
+    files["progress.gif"] = animation_gif(target, trails, arch=arch)
+    return write_folder_atomic(out_dir, files, replaceable=is_run_output)
+
+
+def write_interrupted_outputs(
+    out_dir: Path, runs: dict[str, tuple[Scene, History]]
+) -> list[Path]:
+    """After an interruption: result.json (the last complete state) and history.json
+    (the finished steps) as the whole content of `out_dir`, without the figures, which
+    take time to draw. Returns the paths written."""
+    return write_folder_atomic(out_dir, _result_files(runs), replaceable=is_run_output)

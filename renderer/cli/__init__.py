@@ -2,6 +2,7 @@
 
 A user's mistake (bad scene, bad image, bad option value) prints one line
 `error: FILE: PLACE: message` on stderr and exits with status 2, having written nothing.
+Ctrl-C and SIGTERM interrupt a command cleanly (`reynolds.cli.signals`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable, Sequence
 import reynolds
 from reynolds.cli import gradient_commands, optimize_commands, render_commands
 from reynolds.cli.options import Parser
+from reynolds.cli.signals import interrupted_status, sigterm_interrupts
 from reynolds.errors import SceneError
 
 EXIT_USER_ERROR = 2
@@ -39,14 +41,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     handler: Callable[[argparse.Namespace], int] = args.handler
-    try:
-        return handler(args)
-    except SceneError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_USER_ERROR
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return 130
+    with sigterm_interrupts():
+        try:
+            return handler(args)
+        except SceneError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return EXIT_USER_ERROR
+        except KeyboardInterrupt:
+            print("error: interrupted", file=sys.stderr)
+            return interrupted_status()
 
 
 def entry_point() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 import numpy as np
 from reynolds.atomic import write_atomic
@@ -21,6 +20,7 @@ from reynolds.cli.options import (
 from reynolds.derivative_image import derivative_figure
 from reynolds.errors import SceneError
 from reynolds.image_io import check_image_path, read_array
+from reynolds.json_text import json_text
 from reynolds.params import get_param, param_names
 from reynolds.render import render
 from reynolds.scene import Scene
@@ -99,7 +99,7 @@ def cmd_grad(args: argparse.Namespace) -> int:
     report = {"loss": loss, "grads": {n: _as_json(v) for n, v in mean.items()}}
     if args.repeat > 1:
         report["stderr"] = {n: _as_json(v) for n, v in stderr.items()}
-    text = json.dumps(report, indent=2) + "\n"
+    text = json_text(report)
     if args.output:
         write_atomic(args.output, text.encode("utf-8"))
     else:

@@ -13,11 +13,21 @@ from reynolds.cli.options import (
     sample_count,
     seed,
 )
+from reynolds.cli.signals import interrupted_status
 from reynolds.demos import FLAGSHIP, demo_names, load_demo, run_demo
 from reynolds.errors import SceneError
-from reynolds.optimize import DEFAULT_LR, default_params, optimize
+from reynolds.optimize import (
+    DEFAULT_LR,
+    OptimizationInterrupted,
+    default_params,
+    optimize,
+)
 from reynolds.progress import ProgressBar
-from reynolds.run_outputs import write_run_outputs
+from reynolds.run_outputs import (
+    check_run_folder,
+    write_interrupted_outputs,
+    write_run_outputs,
+)
 from reynolds.scene_io import load_scene
 from reynolds.targets import load_target
 
@@ -55,17 +65,9 @@ def learning_rates(text: str) -> dict[str, float]:
     return rates
 
 
-def _check_out_dir(path: str) -> Path:
-    out = Path(path)
-    if out.exists() and not out.is_dir():
-        raise SceneError("exists and is not a folder", source=path)
-    if not out.parent.is_dir():
-        raise SceneError(f"folder {str(out.parent)!r} does not exist", source=path)
-    return out
-
-
 def cmd_optimize(args: argparse.Namespace) -> int:
-    out = _check_out_dir(args.out)
+    out = Path(args.out)
+    check_run_folder(out)
     scene = load_scene(args.start)
     target = load_target(args.target, scene)
     reference = (
@@ -86,25 +88,29 @@ def cmd_optimize(args: argparse.Namespace) -> int:
             trail[step] = current
         bar.update(step, loss)
 
-    result, history = optimize(
-        scene,
-        target,
-        params=names,
-        steps=args.steps,
-        optimizer=args.optimizer,
-        lr=args.lr,
-        schedule=args.schedule,
-        estimator=args.estimator,
-        loss=args.loss,
-        spp=args.spp,
-        spp_final=args.spp_final,
-        edge_samples=args.edge_samples,
-        seed=args.seed,
-        reference=reference,
-        patience=args.patience,
-        callback=on_step,
-        arch=args.arch,
-    )
+    try:
+        result, history = optimize(
+            scene,
+            target,
+            params=names,
+            steps=args.steps,
+            optimizer=args.optimizer,
+            lr=args.lr,
+            schedule=args.schedule,
+            estimator=args.estimator,
+            loss=args.loss,
+            spp=args.spp,
+            spp_final=args.spp_final,
+            edge_samples=args.edge_samples,
+            seed=args.seed,
+            reference=reference,
+            patience=args.patience,
+            callback=on_step,
+            arch=args.arch,
+        )
+    except OptimizationInterrupted as interrupted:
+        bar.close()
+        return _keep_finished_steps(out, args.estimator, interrupted)
     bar.close()
     trail[len(history.loss)] = result
     write_run_outputs(
@@ -122,6 +128,26 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     return 0
 
 
+def _keep_finished_steps(
+    out: Path, label: str, interrupted: OptimizationInterrupted
+) -> int:
+    """After an interruption: write the last complete state and the history of the
+    finished steps (no figures), say where, and return the interrupted exit status."""
+    steps = len(interrupted.history.loss)
+    if steps == 0:
+        print("error: interrupted before the first step finished", file=sys.stderr)
+    else:
+        write_interrupted_outputs(
+            out, {label: (interrupted.scene, interrupted.history)}
+        )
+        print(
+            f"error: interrupted after {steps} steps; wrote the last complete state "
+            f"to {out / 'result.json'} and its history to {out / 'history.json'}",
+            file=sys.stderr,
+        )
+    return interrupted_status()
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     if args.list:
         for name in demo_names():
@@ -130,7 +156,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print(f"{name:<20} {demo.title}{flag}")
         return 0
     demo = load_demo(args.name or FLAGSHIP)
-    out = _check_out_dir(args.out) / demo.name
+    out = Path(args.out) / demo.name
+    check_run_folder(out)
     print(f"{demo.title}\n{demo.teaches}\n", file=sys.stderr)
     result = run_demo(demo, out, steps=args.steps, seed=args.seed, arch=args.arch)
     unit = {"rotate": "deg", "scale": "", "fill": "", "opacity": "", "background": ""}

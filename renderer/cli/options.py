@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 from typing import NoReturn
 
+from reynolds.atomic import check_writable
 from reynolds.errors import SceneError, echo, printable
 from reynolds.limits import MAX_REPEAT, MAX_SAMPLES
 from reynolds.params import parse_name
@@ -37,10 +37,9 @@ class Parser(argparse.ArgumentParser):
 
 
 def check_output_folder(path: str) -> None:
-    """Refuse an output path whose folder does not exist, before any work is done."""
-    folder = Path(path).parent
-    if str(folder) and not folder.is_dir():
-        raise SceneError(f"folder {str(folder)!r} does not exist", source=path)
+    """Refuse an output file that could not be written, before any work is done: a
+    folder, a missing folder, or a folder where nothing can be created."""
+    check_writable(path)
 
 
 def checked_params(
