@@ -10,6 +10,7 @@ import json
 import math
 import os
 import re
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -143,6 +144,11 @@ def _number(value: Any, path: str) -> float:
         number = math.inf
     if not math.isfinite(number):
         raise _fail(path, "number is not finite (NaN, infinity or overflow)")
+    if abs(number) < sys.float_info.min:
+        # A subnormal number reads as 0: `ti.init` turns on flush-to-zero for the
+        # process, after which Python itself parses 1e-310 as 0, so that a scene would
+        # load differently before and after the first render.
+        return 0.0
     return number
 
 

@@ -288,3 +288,10 @@ def test_the_largest_canvas_side_is_accepted():
         scene_dict(65_536, 1, [{**TRIANGLE, "points": square(65_530, 0, 65_540, 1)}])
     )
     assert scene.canvas.width == 65_536
+
+
+def test_subnormal_numbers_load_as_zero():
+    # ti.init turns on flush-to-zero for the whole process: without this rule the same
+    # file would load differently before and after the first render.
+    data = scene_dict(8, 6, [{**TRIANGLE, "fill": [1e-310, 0.5, 5e-324]}])
+    assert parse_scene(data).shapes[0].fill == (0.0, 0.5, 0.0)
