@@ -29,12 +29,10 @@ from reynolds.kernels.edges import (
     PieceView,
     allocate_samples,
 )
-from reynolds.kernels.forward import f32_1, f32_2, f32_3, i32_1
-from reynolds.kernels.interior import f64_1, f64_2, vec3_f64
+from reynolds.kernels.forward import f32_1, f32_2, i32_1
+from reynolds.kernels.interior import f64_1, f64_2, f64_3, vec3_f64
 from reynolds.kernels.rng import DOMAIN_EDGE, stream_key, uniform_at
 from reynolds.kernels.runtime import ensure_initialized
-
-f64_3 = ti.types.ndarray(dtype=ti.f64, ndim=3)
 
 
 @ti.dataclass
@@ -193,10 +191,29 @@ def edge_point(sc: ti.template(), pv: ti.template(), m, num_samples, seed, strat
 
 
 @ti.func
-def edge_jump(sc: ti.template(), point: EdgePoint, tile_size, tiles_x, background):
-    """f_in - f_out at an edge sample inside pixel (i, j), colours in float64."""
-    i = ti.cast(ti.floor(point.y), ti.i32)
-    j = ti.cast(ti.floor(point.x), ti.i32)
+def sharing_pixels(x, y):
+    """The pixels whose closed squares contain (x, y): rows i_lo..i_hi, columns j_lo..j_hi.
+
+    A point inside a pixel has one; a point exactly on a pixel line two (i_lo = i_hi - 1
+    or j_lo = j_hi - 1); a point on a pixel corner four. Indices may lie outside the canvas.
+    Edges that lie along a pixel line are axis-aligned with float32 end points, so their
+    samples land on the line exactly and an exact comparison finds them.
+    """
+    fx = ti.floor(x)
+    fy = ti.floor(y)
+    j_hi = ti.cast(fx, ti.i32)
+    i_hi = ti.cast(fy, ti.i32)
+    j_lo = j_hi - 1 if x == fx else j_hi
+    i_lo = i_hi - 1 if y == fy else i_hi
+    return i_lo, i_hi, j_lo, j_hi
+
+
+@ti.func
+def edge_jump(
+    sc: ti.template(), point: EdgePoint, i, j, tile_size, tiles_x, background
+):
+    """f_in - f_out at an edge sample, colours in float64; (i, j) is a canvas pixel whose
+    closed square holds the point (its tile lists every shape whose bounds hold it)."""
     tile = (i // tile_size) * tiles_x + j // tile_size
     depth = sc.tile_start[tile + 1] - sc.tile_start[tile]
     f_in, f_out = composite_sides(
@@ -207,7 +224,7 @@ def edge_jump(sc: ti.template(), point: EdgePoint, tile_size, tiles_x, backgroun
 
 @ti.kernel
 def _boundary(
-    adjoint: f32_3,
+    adjoint: f64_3,
     velocity_verts: f64_2,
     velocity_circle: f64_2,
     kind: i32_1,
@@ -270,13 +287,17 @@ def _boundary(
     height, width = adjoint.shape[0], adjoint.shape[1]
     for m in range(num_samples):
         point = edge_point(sc, pv, m, num_samples, seed, stratified)
-        # A point on a pixel line belongs to the pixel right of / below it (floor); on
-        # the canvas' right or bottom border that pixel does not exist: no contribution.
-        i = ti.cast(ti.floor(point.y), ti.i32)
-        j = ti.cast(ti.floor(point.x), ti.i32)
-        if point.valid and 0 <= i < height and 0 <= j < width:
-            jump = edge_jump(sc, point, tile_size, tiles_x, background)
-            weight = point.weight * point.share
+        # A sample on a pixel line, a pixel corner or the canvas border belongs to every
+        # pixel whose closed square holds it, and takes the mean of their adjoints
+        # (pixels outside the canvas count with adjoint 0). This gives the mean of the two
+        # one-sided derivatives for every parameter at once (docs/design.md §4.1).
+        i_lo, i_hi, j_lo, j_hi = sharing_pixels(point.x, point.y)
+        share = 1.0 / ti.f64((i_hi - i_lo + 1) * (j_hi - j_lo + 1))
+        i_in = ti.math.clamp(i_hi, 0, height - 1)
+        j_in = ti.math.clamp(j_hi, 0, width - 1)
+        if point.valid and i_lo < height and j_lo < width and i_hi >= 0 and j_hi >= 0:
+            jump = edge_jump(sc, point, i_in, j_in, tile_size, tiles_x, background)
+            weight = point.weight * point.share * share
             k = point.shape
             if ti.static(tangent):
                 speed = 0.0  # V . n
@@ -292,10 +313,21 @@ def _boundary(
                 else:
                     c = ti.static(velocity_circle)
                     speed = c[k, 0] * point.nx + c[k, 1] * point.ny + c[k, 2]
-                for ch in ti.static(range(3)):
-                    d_image[i, j, ch] += jump[ch] * speed * weight
+                for di, dj in ti.static(ti.ndrange(2, 2)):
+                    i = i_lo + di
+                    j = j_lo + dj
+                    if i <= i_hi and j <= j_hi and 0 <= i < height and 0 <= j < width:
+                        for ch in ti.static(range(3)):
+                            d_image[i, j, ch] += jump[ch] * speed * weight
             else:
-                w = vec3_f64(adjoint[i, j, 0], adjoint[i, j, 1], adjoint[i, j, 2])
+                w = vec3_f64(0.0)
+                for di, dj in ti.static(ti.ndrange(2, 2)):
+                    i = i_lo + di
+                    j = j_lo + dj
+                    if i <= i_hi and j <= j_hi and 0 <= i < height and 0 <= j < width:
+                        w += vec3_f64(
+                            adjoint[i, j, 0], adjoint[i, j, 1], adjoint[i, j, 2]
+                        )
                 g = w.dot(jump) * weight
                 if g != 0.0:
                     if point.vert_a >= 0:
@@ -335,7 +367,7 @@ def _run(
         else:
             first_sample = np.zeros(pieces.count + 1, dtype=np.int32)
         _boundary(
-            np.ascontiguousarray(adjoint, dtype=np.float32),
+            np.ascontiguousarray(adjoint, dtype=np.float64),
             velocity_verts,
             velocity_circle,
             *buffers.geometry_args(),
@@ -418,13 +450,11 @@ def boundary_tangent(
     Returns:
         `[height, width, 3]` float64 derivative image (pixel values per unit theta).
     """
-    dummy = np.zeros((1, 1, 3), dtype=np.float32)
+    dummy = np.zeros((1, 1, 3))
     vv = np.ascontiguousarray(velocity_verts, dtype=np.float64).reshape(-1, 2)
     vc = np.ascontiguousarray(velocity_circle, dtype=np.float64).reshape(-1, 3)
     adjoint_shape = (
-        np.zeros((buffers.height, buffers.width, 3), dtype=np.float32)
-        if pieces.count
-        else dummy
+        np.zeros((buffers.height, buffers.width, 3)) if pieces.count else dummy
     )
     _, _, d_image = _run(
         buffers,
