@@ -19,9 +19,9 @@ import numpy as np
 import taichi as ti
 from reynolds.kernels.buffers import SceneBuffers, SceneView
 from reynolds.kernels.coverage import (
-    ON_EDGE_TOLERANCE,
     composite_sides,
     fill_rule_inside,
+    polygon_line_sides,
 )
 from reynolds.kernels.edges import (
     PIECE_SEGMENT,
@@ -55,67 +55,13 @@ class EdgePoint:
 @ti.func
 def own_polygon_sides(sc: ti.template(), k, e, x, y):
     """Winding numbers of polygon k just on the negative and positive side of its edge e at
-    (x, y), and the number m of its edges through (x, y) along e (e included).
-
-    The positive side of a -> b is the one where (b - a) x (p - a) > 0. Crossing the edge
-    changes the winding number by exactly +-1 per coincident edge, so both sides follow
-    from one evaluation without stepping off the edge.
-    """
+    (x, y), and the number m of its edges through (x, y) along e (e included)."""
     start = sc.vert_start[k]
-    count = sc.vert_count[k]
     a = start + e
-    b = start + (e + 1) % count
-    ax, ay = ti.f64(sc.verts[a, 0]), ti.f64(sc.verts[a, 1])
-    dx, dy = ti.f64(sc.verts[b, 0]) - ax, ti.f64(sc.verts[b, 1]) - ay
-    d_len2 = dx * dx + dy * dy
-    w_other = 0  # crossings of the edges not through x, half-open rule
-    w_neg_coincident = 0  # coincident edges' crossings just on e's negative side
-    sign_sum = 0
-    m = 0
-    for f in range(count):
-        fa = start + f
-        fb = start + (f + 1) % count
-        x0, y0 = ti.f64(sc.verts[fa, 0]), ti.f64(sc.verts[fa, 1])
-        ex, ey = ti.f64(sc.verts[fb, 0]) - x0, ti.f64(sc.verts[fb, 1]) - y0
-        len2 = ex * ex + ey * ey
-        side = ex * (y - y0) - (x - x0) * ey
-        coincident = 1 if f == e else 0
-        if not coincident and len2 > 0:
-            t = ((x - x0) * ex + (y - y0) * ey) / len2
-            parallel = ex * dy - ey * dx
-            if (
-                -1e-12 <= t <= 1.0 + 1e-12
-                and side * side <= ON_EDGE_TOLERANCE**2 * len2
-                and parallel * parallel <= 1e-18 * len2 * d_len2
-            ):
-                coincident = 1
-        if coincident:
-            m += 1
-            same = ex * dx + ey * dy > 0
-            sign_sum += 1 if same else -1
-            # e's negative side is f's positive side when they run opposite ways.
-            if ey > 0 and not same:
-                w_neg_coincident += 1
-            elif ey < 0 and same:
-                w_neg_coincident -= 1
-        elif y0 <= y < y0 + ey and side > 0:
-            w_other += 1
-        elif y0 + ey <= y < y0 and side < 0:
-            w_other -= 1
-    w_neg = 0
-    w_pos = 0
-    if dy == 0:
-        # The half-open rule sees (x, y) as (x, y + 0): the positive side when dx > 0.
-        if dx > 0:
-            w_pos = w_other
-            w_neg = w_pos - sign_sum
-        else:
-            w_neg = w_other
-            w_pos = w_neg + sign_sum
-    else:
-        w_neg = w_other + w_neg_coincident
-        w_pos = w_neg + sign_sum
-    return w_neg, w_pos, m
+    b = start + (e + 1) % sc.vert_count[k]
+    dx = ti.f64(sc.verts[b, 0]) - ti.f64(sc.verts[a, 0])
+    dy = ti.f64(sc.verts[b, 1]) - ti.f64(sc.verts[a, 1])
+    return polygon_line_sides(sc, k, x, y, dx, dy)
 
 
 @ti.func
@@ -191,35 +137,78 @@ def edge_point(sc: ti.template(), pv: ti.template(), m, num_samples, seed, strat
 
 
 @ti.func
-def sharing_pixels(x, y):
-    """The pixels whose closed squares contain (x, y): rows i_lo..i_hi, columns j_lo..j_hi.
+def pixels_beside(x, y, sx, sy):
+    """The pixels that hold the points just beside (x, y) in direction (sx, sy): rows
+    i_lo..i_hi, columns j_lo..j_hi (indices may lie outside the canvas).
 
-    A point inside a pixel has one; a point exactly on a pixel line two (i_lo = i_hi - 1
-    or j_lo = j_hi - 1); a point on a pixel corner four. Indices may lie outside the canvas.
-    Edges that lie along a pixel line are axis-aligned with float32 end points, so their
-    samples land on the line exactly and an exact comparison finds them.
+    Inside a pixel that is the pixel itself. On a pixel line the direction picks the side;
+    a direction along the line (a point of measure zero on a boundary that crosses the
+    line) keeps both. Edges that lie along a pixel line are axis-aligned with float32
+    end points, so their samples land on the line exactly and `==` finds them.
     """
     fx = ti.floor(x)
     fy = ti.floor(y)
     j_hi = ti.cast(fx, ti.i32)
     i_hi = ti.cast(fy, ti.i32)
-    j_lo = j_hi - 1 if x == fx else j_hi
-    i_lo = i_hi - 1 if y == fy else i_hi
+    j_lo = j_hi
+    i_lo = i_hi
+    if x == fx:
+        if sx < 0.0:
+            j_lo -= 1
+            j_hi -= 1
+        elif sx == 0.0:
+            j_lo -= 1
+    if y == fy:
+        if sy < 0.0:
+            i_lo -= 1
+            i_hi -= 1
+        elif sy == 0.0:
+            i_lo -= 1
     return i_lo, i_hi, j_lo, j_hi
 
 
 @ti.func
-def edge_jump(
-    sc: ti.template(), point: EdgePoint, i, j, tile_size, tiles_x, background
+def mean_adjoint(adjoint: ti.template(), i_lo, i_hi, j_lo, j_hi):
+    """Mean of the adjoint over pixel rows i_lo..i_hi and columns j_lo..j_hi (at most
+    2 x 2), counting pixels outside the canvas as 0."""
+    height, width = adjoint.shape[0], adjoint.shape[1]
+    total = vec3_f64(0.0)
+    for di, dj in ti.static(ti.ndrange(2, 2)):
+        i = i_lo + di
+        j = j_lo + dj
+        if i <= i_hi and j <= j_hi and 0 <= i < height and 0 <= j < width:
+            total += vec3_f64(adjoint[i, j, 0], adjoint[i, j, 1], adjoint[i, j, 2])
+    return total / ti.f64((i_hi - i_lo + 1) * (j_hi - j_lo + 1))
+
+
+@ti.func
+def add_to_pixels(image: ti.template(), i_lo, i_hi, j_lo, j_hi, value):
+    """Spread `value` evenly over pixel rows i_lo..i_hi and columns j_lo..j_hi (at most
+    2 x 2) of `image`, dropping the shares of pixels outside the canvas."""
+    height, width = image.shape[0], image.shape[1]
+    share = value / ti.f64((i_hi - i_lo + 1) * (j_hi - j_lo + 1))
+    for di, dj in ti.static(ti.ndrange(2, 2)):
+        i = i_lo + di
+        j = j_lo + dj
+        if i <= i_hi and j <= j_hi and 0 <= i < height and 0 <= j < width:
+            for ch in ti.static(range(3)):
+                image[i, j, ch] += share[ch]
+
+
+@ti.func
+def edge_jumps(
+    sc: ti.template(), point: EdgePoint, height, width, tile_size, tiles_x, background
 ):
-    """f_in - f_out at an edge sample, colours in float64; (i, j) is a canvas pixel whose
-    closed square holds the point (its tile lists every shape whose bounds hold it)."""
+    """f_in - f_out beside an edge sample on its outer and inner side (float64 colours);
+    see `composite_sides`. The tile is that of a canvas pixel whose closed square holds
+    the point: its list holds every shape whose bounds hold the point."""
+    i = ti.math.clamp(ti.cast(ti.floor(point.y), ti.i32), 0, height - 1)
+    j = ti.math.clamp(ti.cast(ti.floor(point.x), ti.i32), 0, width - 1)
     tile = (i // tile_size) * tiles_x + j // tile_size
     depth = sc.tile_start[tile + 1] - sc.tile_start[tile]
-    f_in, f_out = composite_sides(
-        sc, tile, depth, point.x, point.y, background, point.shape
+    return composite_sides(
+        sc, tile, depth, point.x, point.y, background, point.shape, point.nx, point.ny
     )
-    return f_in - f_out
 
 
 @ti.kernel
@@ -287,17 +276,22 @@ def _boundary(
     height, width = adjoint.shape[0], adjoint.shape[1]
     for m in range(num_samples):
         point = edge_point(sc, pv, m, num_samples, seed, stratified)
-        # A sample on a pixel line, a pixel corner or the canvas border belongs to every
-        # pixel whose closed square holds it, and takes the mean of their adjoints
-        # (pixels outside the canvas count with adjoint 0). This gives the mean of the two
-        # one-sided derivatives for every parameter at once (docs/design.md §4.1).
-        i_lo, i_hi, j_lo, j_hi = sharing_pixels(point.x, point.y)
-        share = 1.0 / ti.f64((i_hi - i_lo + 1) * (j_hi - j_lo + 1))
-        i_in = ti.math.clamp(i_hi, 0, height - 1)
-        j_in = ti.math.clamp(j_hi, 0, width - 1)
-        if point.valid and i_lo < height and j_lo < width and i_hi >= 0 and j_hi >= 0:
-            jump = edge_jump(sc, point, i_in, j_in, tile_size, tiles_x, background)
-            weight = point.weight * point.share * share
+        if point.valid:
+            # The two one-sided derivatives see the boundary move into the outer side
+            # (+n) or the inner side (-n): the pixel there and every other shape
+            # classified there. Half of each is their mean, for every parameter at once;
+            # it differs from a single evaluation only on pixel lines, the canvas border
+            # and other shapes' boundaries (docs/design.md §4.1-4.2).
+            jump_plus, jump_minus = edge_jumps(
+                sc, point, height, width, tile_size, tiles_x, background
+            )
+            po_lo, po_hi, pj_lo, pj_hi = pixels_beside(
+                point.x, point.y, point.nx, point.ny
+            )
+            mo_lo, mo_hi, mj_lo, mj_hi = pixels_beside(
+                point.x, point.y, -point.nx, -point.ny
+            )
+            weight = 0.5 * point.weight * point.share
             k = point.shape
             if ti.static(tangent):
                 speed = 0.0  # V . n
@@ -313,22 +307,16 @@ def _boundary(
                 else:
                     c = ti.static(velocity_circle)
                     speed = c[k, 0] * point.nx + c[k, 1] * point.ny + c[k, 2]
-                for di, dj in ti.static(ti.ndrange(2, 2)):
-                    i = i_lo + di
-                    j = j_lo + dj
-                    if i <= i_hi and j <= j_hi and 0 <= i < height and 0 <= j < width:
-                        for ch in ti.static(range(3)):
-                            d_image[i, j, ch] += jump[ch] * speed * weight
+                add_to_pixels(
+                    d_image, po_lo, po_hi, pj_lo, pj_hi, jump_plus * speed * weight
+                )
+                add_to_pixels(
+                    d_image, mo_lo, mo_hi, mj_lo, mj_hi, jump_minus * speed * weight
+                )
             else:
-                w = vec3_f64(0.0)
-                for di, dj in ti.static(ti.ndrange(2, 2)):
-                    i = i_lo + di
-                    j = j_lo + dj
-                    if i <= i_hi and j <= j_hi and 0 <= i < height and 0 <= j < width:
-                        w += vec3_f64(
-                            adjoint[i, j, 0], adjoint[i, j, 1], adjoint[i, j, 2]
-                        )
-                g = w.dot(jump) * weight
+                w_plus = mean_adjoint(adjoint, po_lo, po_hi, pj_lo, pj_hi)
+                w_minus = mean_adjoint(adjoint, mo_lo, mo_hi, mj_lo, mj_hi)
+                g = (w_plus.dot(jump_plus) + w_minus.dot(jump_minus)) * weight
                 if g != 0.0:
                     if point.vert_a >= 0:
                         for ax in ti.static(range(2)):

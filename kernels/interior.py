@@ -60,7 +60,7 @@ def d_composite(
         k = sc.tile_shapes[t0 + position]
         inside = 0
         if overlaps_box(sc, k, x, y, x, y):
-            inside = inside_shape(sc, k, x, y, False)
+            inside = inside_shape(sc, k, x, y)
         if inside:
             a = ti.f64(sc.opacity[k])
             fill = ti.cast(fill_color(sc, k), ti.f64)

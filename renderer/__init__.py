@@ -19,7 +19,9 @@ from reynolds.render import render, render_exact
 from reynolds.scene import Canvas, Circle, Polygon, Scene, Transform
 from reynolds.scene_io import load_scene, parse_scene, save_scene, scene_to_dict
 from reynolds.validation import (
+    OneSidedGradient,
     exact_gradient,
+    exact_one_sided,
     finite_difference_gradient,
     smooth_adjoint,
 )
@@ -32,6 +34,7 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 __all__ = [
     "Canvas",
     "Circle",
+    "OneSidedGradient",
     "ParamVector",
     "Polygon",
     "Scene",
@@ -43,6 +46,7 @@ __all__ = [
     "derivative_figure",
     "derivative_image",
     "exact_gradient",
+    "exact_one_sided",
     "example_names",
     "example_scene",
     "finite_difference_gradient",
