@@ -29,6 +29,7 @@ from reynolds.validation import (
     exact_one_sided,
     finite_difference_gradient,
     interval_z,
+    reference_accuracy,
     smooth_adjoint,
 )
 
@@ -160,7 +161,8 @@ def cmd_check_grad(args: argparse.Namespace) -> int:
     failures = 0
     for name in names:
         low, high = exact.interval(name)
-        z_all = interval_z(mean[name], stderr[name], low, high, exact.error[name])
+        accuracy = reference_accuracy(exact, name)
+        z_all = interval_z(mean[name], stderr[name], low, high, accuracy)
         for label, idx in _components(name, get_param(scene, name)):
             est, se, diff, z = (
                 mean[name][idx],
