@@ -31,6 +31,7 @@ from reynolds.scene import Scene
 __all__ = ["SceneModule", "render"]
 
 DTYPES = (torch.float32, torch.float64)
+_FIXED_INPUTS = 6  # scene, names, options, seed, dtype, device: before the values
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class _RenderFunction(torch.autograd.Function):
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_image):
-        wants = ctx.needs_input_grad[6:]
+        wants = ctx.needs_input_grad[_FIXED_INPUTS:]
         names = [name for name, want in zip(ctx.names, wants, strict=True) if want]
         options = ctx.options
         grads = backward(
@@ -98,7 +99,7 @@ class _RenderFunction(torch.autograd.Function):
                 ctx.names, wants, ctx.value_types, strict=True
             )
         )
-        return (None,) * 6 + d_values
+        return (None,) * _FIXED_INPUTS + d_values
 
 
 def render(
