@@ -57,6 +57,20 @@ def check_adjoint(
     return array
 
 
+def check_gradient_options(
+    *, estimator: str, edge_sampling: str, edge_samples: int | None
+) -> None:
+    """Refuse backward-pass option values `backward` cannot honour, naming the option."""
+    if estimator not in ESTIMATORS:
+        raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}")
+    if edge_sampling not in EDGE_SAMPLINGS:
+        raise ValueError(
+            f"edge_sampling must be one of {EDGE_SAMPLINGS}, got {edge_sampling!r}"
+        )
+    if edge_samples is not None and edge_samples < 0:
+        raise ValueError(f"edge_samples must be >= 0, got {edge_samples}")
+
+
 def _resolve(scene: Scene, params: Sequence[str] | None) -> list[ParamRef]:
     names = param_names(scene) if params is None else list(dict.fromkeys(params))
     return [parse_name(scene, name) for name in names]
@@ -96,12 +110,9 @@ def backward(
         SceneError: unknown parameter name or an adjoint of the wrong shape.
     """
     check_sampling(spp=spp, seed=seed, sampler=sampler, arch=arch)
-    if estimator not in ESTIMATORS:
-        raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}")
-    if edge_sampling not in EDGE_SAMPLINGS:
-        raise ValueError(
-            f"edge_sampling must be one of {EDGE_SAMPLINGS}, got {edge_sampling!r}"
-        )
+    check_gradient_options(
+        estimator=estimator, edge_sampling=edge_sampling, edge_samples=edge_samples
+    )
     adjoint = check_adjoint(scene, adjoint)
     refs = _resolve(scene, params)
     buffers = pack_scene(scene)
@@ -117,8 +128,6 @@ def backward(
         pieces = build_edge_pieces(buffers)
         if edge_samples is None:
             edge_samples = default_edge_samples(pieces)
-        if edge_samples < 0:
-            raise ValueError(f"edge_samples must be >= 0, got {edge_samples}")
         dv, dc = boundary_adjoint(
             buffers,
             pieces,
@@ -181,6 +190,18 @@ def backward_with_stderr(
     return mean, stderr
 
 
+def image_seed(seed: int) -> int:
+    """Seed of the render that a `backward(..., seed=seed)` pass differentiates the loss of.
+
+    `backward` draws its pixel and edge samples from streams derived from `seed` for
+    purposes 0 and 1; the image comes from purpose 2, so the two are independent. The l2
+    gradient, sum(2 (I - T) / n * dI/dtheta), multiplies the image by its derivative; the
+    expectation of that product factorises, making the estimate unbiased, only when the
+    two use different samples.
+    """
+    return derive_seed(seed, 2)
+
+
 def image_loss(
     image: np.ndarray, target: np.ndarray, loss: str
 ) -> tuple[float, np.ndarray]:
@@ -205,15 +226,13 @@ def loss_adjoint(
 ) -> tuple[float, np.ndarray]:
     """Loss of a Monte Carlo render against `target`, and the adjoint dL/dI to propagate.
 
-    The render uses a seed derived from `seed` (purpose 2), so the backward pass run with
-    `seed` itself uses independent samples: for "l2" the resulting gradient is then an
+    The render uses `image_seed(seed)`, so the backward pass run with `seed` itself uses
+    independent samples: for "l2" the resulting gradient is then an
     unbiased estimate of the gradient of the exact image's loss. ("l1" takes the sign of
     a noisy difference, so its gradient is biased where the difference is near zero.)
     """
     target = check_adjoint(scene, target, what="target image")
-    image = render(
-        scene, spp=spp, seed=derive_seed(seed, 2), sampler=sampler, arch=arch
-    )
+    image = render(scene, spp=spp, seed=image_seed(seed), sampler=sampler, arch=arch)
     return image_loss(image, target, loss)
 
 
