@@ -1,15 +1,20 @@
-"""The boundary term of the gradient by edge sampling (DESIGN.md sections 2 and 3).
+"""The boundary term of the gradient by edge sampling (docs/design.md §3.3-§3.4, §4).
 
     sum_k w_k dI_k/dtheta  gets  sum over edge samples x of
-        w(pixel(x)) . (f_in(x) - f_out(x)) (V(x) . n(x)) / p(x)
+        1/2 [w(x+) . jump(x+) + w(x-) . jump(x-)] (V(x) . n(x)) / p(x)
+
+where x+ and x- are the points just beside x along the outward normal n and against it:
+the adjoint of the pixel there (0 outside the canvas) and the jump f_in - f_out with every
+other shape classified there. Off pixel lines and other boundaries both sides agree and
+this is w(pixel(x)) . (f_in(x) - f_out(x)) (V . n) / p; on them it is the mean of the two
+one-sided derivatives, for every parameter at once (docs/design.md §4.1-§4.2).
 
 Edge samples lie on the scene's boundary pieces (clipped to the canvas and cut at pixel
 lines): stratified, each piece gets n_p >= 1 samples in proportion to its length, spread
 over n_p equal strata of it (density n_p / length_p); i.i.d., the samples are spread over
 the whole boundary by length (density M / total length).
 f_in and f_out composite the stack at x itself with the edge's own shape forced in and
-out; every other shape is classified with the closed convention (a point on its
-boundary is inside it). The kernel works on world-space geometry: in adjoint mode it
+out, never stepping off the edge. The kernel works on world-space geometry: in adjoint mode it
 returns dL/d(world vertices) and dL/d(circle centre, radius); `reynolds.backward`
 chains those to named parameters. In tangent mode it takes world-space velocities and
 returns the per-pixel derivative image dI/dtheta instead.

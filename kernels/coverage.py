@@ -1,12 +1,12 @@
 """Point classification and front-to-back "over" compositing at one point of the canvas.
 
-Two conventions for points exactly on a boundary (a set of measure zero for pixel
-samples, but not for edge samples, which lie on boundaries by construction):
-- half-open (pixel samples): the crossing rule of `winding_number`;
-- closed (edge samples, `closed=True`): a point on another shape's boundary counts as
-  inside that shape (DESIGN.md section 3). A single convention makes the boundary term a
-  one-sided derivative at coincident edges and T-junctions, which lies in the Clarke
-  generalised gradient; mixing conventions would not.
+Points exactly on a boundary (a set of measure zero for pixel samples, but not for edge
+samples, which lie on boundaries by construction):
+- pixel samples use the half-open crossing rule of `winding_number`;
+- edge samples classify every other shape just beside the point, on each side of the
+  sampled edge (`inside_beside`): on coincident edges and abutting or coincident shapes
+  the two sides differ, and the boundary term takes the mean of the two one-sided
+  derivatives (docs/design.md §4.2).
 """
 
 import taichi as ti

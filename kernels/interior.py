@@ -1,4 +1,4 @@
-"""The interior term of the gradient (DESIGN.md section 2, first integral).
+"""The interior term of the gradient (docs/design.md §2, first integral; §3.2).
 
 d I_k / d theta for colour parameters (fill, opacity, background): the derivative of the
 sampled integrand, written by hand as the front-to-back adjoint of "over" compositing,

@@ -1,4 +1,4 @@
-"""Gradients of scalar functions of the image: the backward pass (DESIGN.md sections 2-3).
+"""Gradients of scalar functions of the image: the backward pass (docs/design.md §2-§3).
 
 `backward` returns sum(adjoint * dI/dtheta) for named parameters as the sum of two
 estimators with their own sample budgets, like Mitsuba's projective integrator:

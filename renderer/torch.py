@@ -1,5 +1,5 @@
 """PyTorch adapter: scene parameters as tensors in, the Monte Carlo image as a tensor out,
-and Reynolds' `backward` (DESIGN.md sections 2-3) as its gradient.
+and Reynolds' `backward` (docs/design.md §2-§3) as its gradient.
 
 Install with the extra `torch` (`pip install 'reynolds2d[torch]'`). `import reynolds`
 never imports PyTorch; `import reynolds.torch` does. Following nvdiffrast's layout, an
