@@ -295,3 +295,68 @@ def test_degenerate_polygon_gives_a_one_sided_derivative():
     )
     near_plus = np.abs(mean["flat.points"] - exact.plus["flat.points"]) <= Z_MAX * scale
     assert np.all(near_minus | near_plus), (mean["flat.points"], lo, hi)
+
+
+def test_nested_shapes_sharing_an_edge():
+    # B lies inside A and shares part of A's left edge x = 2.5 (off pixel lines): both
+    # regions are on the same side of the shared edge.
+    shapes = [
+        rect("A", 2.5, 2.3, 12.4, 9.6, (0.9, 0.5, 0.2)),
+        rect("B", 2.5, 3.1, 7.2, 8.4, (0.2, 0.3, 0.9), opacity=0.8),
+    ]
+    scene = parse_scene(scene_dict(16, 12, shapes, background=(1.0, 1.0, 1.0)))
+    params = ["A.points", "A.translate", "B.points", "B.translate"]
+    assert_midpoint(scene, noise_adjoint(12, 16, seed=4), params)
+
+
+def test_t_junction_is_differentiable_and_matches():
+    # A vertex of the triangle (below) touches the rectangle's bottom edge (on top): the
+    # hidden tip grows like h^2, so the image is differentiable and the estimate is the
+    # gradient.
+    shapes = [
+        {
+            "id": "tri",
+            "type": "polygon",
+            "points": [[8.3, 6.5], [11.7, 10.2], [5.1, 9.8]],
+            "fill": [0.2, 0.3, 0.9],
+        },
+        rect("bar", 3.5, 2.5, 12.5, 6.5, (0.9, 0.5, 0.2)),
+    ]
+    scene = parse_scene(scene_dict(16, 12, shapes, background=(1.0, 1.0, 1.0)))
+    params = ["tri.points[0]", "tri.translate", "tri.rotate", "tri.scale"]
+    assert_midpoint(scene, noise_adjoint(12, 16, seed=6), params, nonsmooth=False)
+
+
+def test_one_copy_of_a_doubled_edge_gets_the_midpoint():
+    # A square traced twice (nonzero: winding 2 inside). Moving a vertex of one copy
+    # outward uncovers nothing new inside but adds winding 1 outside (covered); inward it
+    # leaves winding 1 (still covered): the one-sided derivatives differ, and each copy's
+    # 1/2 share of the jump is their midpoint.
+    loop = square(3.3, 2.4, 10.6, 8.7)
+    shapes = [
+        {"id": "sq", "type": "polygon", "points": loop + loop, "fill": [0.9, 0.5, 0.2]}
+    ]
+    scene = parse_scene(scene_dict(16, 12, shapes, background=(0.1, 0.2, 0.3)))
+    assert_midpoint(scene, noise_adjoint(12, 16, seed=2), ["sq.points[1]"])
+
+
+def test_exactly_collinear_polygon_gives_the_midpoint_zero():
+    # Three collinear points on y = 3.5 (exact in float32, inside pixel row 3): a sliver
+    # opens above or below the line with the same pixels, so d+ = -d- != 0 and the
+    # midpoint is 0; the estimate is exactly 0 (no edge changes the fill). Zero is also
+    # what a missing boundary term gives: here the exact reference is the check.
+    shapes = [
+        {
+            "id": "flat",
+            "type": "polygon",
+            "points": [[2.5, 3.5], [6.5, 3.5], [10.5, 3.5]],
+            "fill": [1.0, 0.0, 0.0],
+        }
+    ]
+    scene = parse_scene(scene_dict(16, 8, shapes))
+    adjoint = noise_adjoint(8, 16, seed=1)
+    exact = exact_one_sided(scene, adjoint, params=["flat.points"])
+    minus, plus = exact.minus["flat.points"][1, 1], exact.plus["flat.points"][1, 1]
+    assert abs(plus) > 0.1 and plus == pytest.approx(-minus, abs=1e-6)
+    g = backward(scene, adjoint, params=["flat.points"], seed=0, arch=ARCH)
+    assert np.all(g["flat.points"] == 0.0)
