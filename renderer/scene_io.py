@@ -311,18 +311,24 @@ def parse_scene_text(text: str, *, source: str) -> Scene:
     return parse_scene(data, source=source)
 
 
-def read_text(path: str | os.PathLike) -> str:
-    """The text of a user's file, or a `SceneError` that says why it cannot be read."""
+def read_bytes(path: str | os.PathLike) -> bytes:
+    """The bytes of a user's file, or a `SceneError` that says why it cannot be read."""
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return Path(path).read_bytes()
     except FileNotFoundError:
         raise SceneError("no such file", source=str(path)) from None
     except IsADirectoryError:
         raise SceneError("is a directory, not a file", source=str(path)) from None
-    except UnicodeDecodeError:
-        raise SceneError("not UTF-8 text", source=str(path)) from None
     except OSError as error:
         raise SceneError(f"cannot read: {error.strerror}", source=str(path)) from None
+
+
+def read_text(path: str | os.PathLike) -> str:
+    """The UTF-8 text of a user's file, or a `SceneError` that says why it cannot be read."""
+    try:
+        return read_bytes(path).decode("utf-8")
+    except UnicodeDecodeError:
+        raise SceneError("not UTF-8 text", source=str(path)) from None
 
 
 def load_scene(path: str | os.PathLike) -> Scene:
@@ -334,13 +340,14 @@ def load_scene(path: str | os.PathLike) -> Scene:
     return parse_scene_text(read_text(path), source=str(path))
 
 
-def _round(value: float) -> float | int:
+def plain_number(value: float) -> float | int:
+    """`value` as an int when it is integral (and exactly representable), else as is."""
     # Integral values are written as integers so saved files read like hand-written ones.
     return int(value) if float(value).is_integer() and abs(value) < 2**53 else value
 
 
 def _vec(values: tuple[float, ...]) -> list:
-    return [_round(v) for v in values]
+    return [plain_number(v) for v in values]
 
 
 def scene_to_dict(scene: Scene) -> dict:
@@ -354,18 +361,18 @@ def scene_to_dict(scene: Scene) -> dict:
                 out["fill_rule"] = shape.fill_rule
         elif isinstance(shape, Circle):
             out["center"] = _vec(shape.center)
-            out["radius"] = _round(shape.radius)
+            out["radius"] = plain_number(shape.radius)
         out["fill"] = _vec(shape.fill)
         if shape.opacity != 1.0:
-            out["opacity"] = _round(shape.opacity)
+            out["opacity"] = plain_number(shape.opacity)
         if shape.role != "shape":
             out["role"] = shape.role
         if not shape.transform.is_identity():
             t = shape.transform
             out["transform"] = {
                 "translate": _vec(t.translate),
-                "rotate": _round(t.rotate),
-                "scale": _round(t.scale),
+                "rotate": plain_number(t.rotate),
+                "scale": plain_number(t.scale),
             }
         shapes.append(out)
     data: dict[str, Any] = {"version": FORMAT_VERSION}
