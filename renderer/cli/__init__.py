@@ -11,7 +11,12 @@ import sys
 from collections.abc import Callable, Sequence
 
 import reynolds
-from reynolds.cli import gradient_commands, optimize_commands, render_commands
+from reynolds.cli import (
+    gradient_commands,
+    optimize_commands,
+    render_commands,
+    svg_commands,
+)
 from reynolds.errors import SceneError
 
 EXIT_USER_ERROR = 2
@@ -25,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--version", action="version", version=f"reynolds {reynolds.__version__}"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (render_commands, gradient_commands, optimize_commands):
+    for module in (render_commands, gradient_commands, optimize_commands, svg_commands):
         module.register(sub)
     return parser
 
