@@ -57,11 +57,12 @@ BLACK = Colour((0.0, 0.0, 0.0))
 
 def parse_paint(text: str) -> Colour | str:
     """A fill: a colour, or "none", "currentColor" or the text of a url(...) reference."""
-    if text == "none":
+    keyword = text.lower()  # CSS keywords are case-insensitive
+    if keyword == "none":
         return "none"
-    if text.lower() == "currentcolor":
+    if keyword == "currentcolor":
         return "currentColor"
-    if text.startswith("url("):
+    if keyword.startswith("url("):
         return text
     return parse_colour(text)
 

@@ -200,12 +200,38 @@ def test_own_rotation_inside_a_scaled_group(load):
     assert_points(world, (-2, 2))
 
 
-def test_skew_is_baked_into_the_points(load):
+@pytest.mark.parametrize(
+    "transform, points",
+    [
+        ("skewX(45)", [(0, 0), (4, 0), (6, 2), (2, 2)]),  # x' = x + y
+        ("skewY(45)", [(0, 0), (4, 4), (4, 6), (0, 2)]),  # y' = y + x
+        ("scale(2 1)", [(0, 0), (8, 0), (8, 2), (0, 2)]),
+        ("matrix(1 0 0 -1 0 2)", [(0, 2), (4, 2), (4, 0), (0, 0)]),  # a mirror
+    ],
+)
+def test_skews_stretches_and_mirrors_are_baked_into_the_points(load, transform, points):
     shape = only_shape(
-        load, '<polygon points="0,0 4,0 4,2 0,2" transform="skewX(45)"/>'
+        load, f'<polygon points="0,0 4,0 4,2 0,2" transform="{transform}"/>'
     )
-    assert_points(shape.points, [(0, 0), (4, 0), (6, 2), (2, 2)])
+    assert_points(shape.points, points)
     assert shape.transform.is_identity()
+
+
+def test_rotation_about_a_centre(load):
+    # rotate(90 1 1) about the square's own centre: the pivot stays, t = 0.
+    shape = only_shape(
+        load, '<polygon points="0,0 2,0 2,2 0,2" transform="rotate(90 1 1)"/>'
+    )
+    assert shape.transform.rotate == 90.0
+    assert_points(shape.transform.translate, (0, 0), tol=1e-15)
+
+
+def test_own_uniform_scale_is_about_the_pivot(load):
+    # scale(2) maps p to 2 p; about the pivot c = (8/3, 2/3) that is t = 2c - c = c.
+    shape = only_shape(load, '<polygon points="0,0 4,0 4,2" transform="scale(2)"/>')
+    assert shape.transform.scale == pytest.approx(2.0, abs=1e-15)
+    assert shape.transform.rotate == 0.0
+    assert_points(shape.transform.translate, (8 / 3, 2 / 3))
 
 
 def test_matrix_rotation_on_a_circle(load):
