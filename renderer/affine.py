@@ -41,14 +41,17 @@ class Affine:
         )
 
     def apply(self, point: Vec2) -> Vec2:
+        """The image of `point` (x, y)."""
         x, y = point
         return (self.a * x + self.c * y + self.e, self.b * x + self.d * y + self.f)
 
     @property
     def det(self) -> float:
+        """Determinant of the linear part: the area scale, negative for a mirror."""
         return self.a * self.d - self.b * self.c
 
     def inverse(self) -> Affine:
+        """The inverse map (the caller makes sure `det` is not 0)."""
         det = self.det
         a, b, c, d = self.d / det, -self.b / det, -self.c / det, self.a / det
         return Affine(
