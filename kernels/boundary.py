@@ -142,6 +142,23 @@ def edge_point(sc: ti.template(), pv: ti.template(), m, num_samples, seed, strat
 
 
 @ti.func
+def cells_beside(c, s):
+    """Pixel indices lo..hi along one axis that hold the points just beside coordinate c
+    in direction s: floor(c) inside a pixel; on a pixel line (c integral) the one on the
+    side s points to, or both when s = 0."""
+    f = ti.floor(c)
+    hi = ti.cast(f, ti.i32)
+    lo = hi
+    if c == f:
+        if s < 0.0:
+            lo -= 1
+            hi -= 1
+        elif s == 0.0:
+            lo -= 1
+    return lo, hi
+
+
+@ti.func
 def pixels_beside(x, y, sx, sy):
     """The pixels that hold the points just beside (x, y) in direction (sx, sy): rows
     i_lo..i_hi, columns j_lo..j_hi (indices may lie outside the canvas).
@@ -151,24 +168,8 @@ def pixels_beside(x, y, sx, sy):
     line) keeps both. Edges that lie along a pixel line are axis-aligned with float32
     end points, so their samples land on the line exactly and `==` finds them.
     """
-    fx = ti.floor(x)
-    fy = ti.floor(y)
-    j_hi = ti.cast(fx, ti.i32)
-    i_hi = ti.cast(fy, ti.i32)
-    j_lo = j_hi
-    i_lo = i_hi
-    if x == fx:
-        if sx < 0.0:
-            j_lo -= 1
-            j_hi -= 1
-        elif sx == 0.0:
-            j_lo -= 1
-    if y == fy:
-        if sy < 0.0:
-            i_lo -= 1
-            i_hi -= 1
-        elif sy == 0.0:
-            i_lo -= 1
+    i_lo, i_hi = cells_beside(y, sy)
+    j_lo, j_hi = cells_beside(x, sx)
     return i_lo, i_hi, j_lo, j_hi
 
 
