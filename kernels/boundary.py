@@ -24,6 +24,7 @@ import numpy as np
 import taichi as ti
 from reynolds.kernels.buffers import SceneBuffers, SceneView
 from reynolds.kernels.coverage import (
+    composite,
     composite_sides,
     fill_rule_inside,
     polygon_line_sides,
@@ -217,6 +218,41 @@ def edge_jumps(
     )
 
 
+# The step of the epsilon rule, pixels: far above float32 rounding of canvas-sized
+# coordinates (~1e-5 px at 100 px), far below a pixel.
+EPSILON_STEP = 1e-4
+
+
+@ti.func
+def composite_near(
+    sc: ti.template(), x, y, height, width, tile_size, tiles_x, background
+):
+    """The picture's colour at (x, y) (half-open rule), from the tile of the nearest
+    canvas pixel."""
+    i = ti.math.clamp(ti.cast(ti.floor(y), ti.i32), 0, height - 1)
+    j = ti.math.clamp(ti.cast(ti.floor(x), ti.i32), 0, width - 1)
+    tile = (i // tile_size) * tiles_x + j // tile_size
+    depth = sc.tile_start[tile + 1] - sc.tile_start[tile]
+    return composite(sc, tile, depth, x, y, background)
+
+
+@ti.func
+def epsilon_jump(
+    sc: ti.template(), point: EdgePoint, height, width, tile_size, tiles_x, background
+):
+    """f(x - e n) - f(x + e n) with e = EPSILON_STEP: the jump as diffvg evaluates it,
+    every shape (the edge's own included) tested at the two stepped points."""
+    dx = EPSILON_STEP * point.nx
+    dy = EPSILON_STEP * point.ny
+    inner = composite_near(
+        sc, point.x - dx, point.y - dy, height, width, tile_size, tiles_x, background
+    )
+    outer = composite_near(
+        sc, point.x + dx, point.y + dy, height, width, tile_size, tiles_x, background
+    )
+    return inner - outer
+
+
 @ti.kernel
 def _boundary(
     adjoint: f64_3,
@@ -247,6 +283,7 @@ def _boundary(
     stratified: ti.i32,
     seed: ti.u32,
     tangent: ti.template(),
+    epsilon: ti.template(),
     d_verts: f64_2,
     d_circle: f64_2,
     d_image: f64_3,
@@ -282,22 +319,37 @@ def _boundary(
     height, width = adjoint.shape[0], adjoint.shape[1]
     for m in range(num_samples):
         point = edge_point(sc, pv, m, num_samples, seed, stratified)
-        if point.valid:
+        valid = point.valid
+        if ti.static(epsilon):
+            valid = 1  # stepping off the edge finds a zero jump by itself
+        if valid:
             # The two one-sided derivatives see the boundary move into the outer side
             # (+n) or the inner side (-n): the pixel there and every other shape
             # classified there. Half of each is their mean, for every parameter at once;
             # it differs from a single evaluation only on pixel lines, the canvas border
             # and other shapes' boundaries (docs/design.md §4.1-4.2).
-            jump_plus, jump_minus = edge_jumps(
-                sc, point, height, width, tile_size, tiles_x, background
-            )
-            po_lo, po_hi, pj_lo, pj_hi = pixels_beside(
-                point.x, point.y, point.nx, point.ny
-            )
-            mo_lo, mo_hi, mj_lo, mj_hi = pixels_beside(
-                point.x, point.y, -point.nx, -point.ny
-            )
-            weight = 0.5 * point.weight * point.share
+            jump_plus = vec3_f64(0.0)
+            jump_minus = vec3_f64(0.0)
+            sx, sy = point.nx, point.ny
+            share = point.share
+            if ti.static(epsilon):
+                # diffvg's rule, kept for comparison (docs/design.md §4.6): colours a
+                # fixed step off the edge on each side, the pixel of the point itself.
+                jump_plus = epsilon_jump(
+                    sc, point, height, width, tile_size, tiles_x, background
+                )
+                jump_minus = jump_plus
+                sx, sy = 1.0, 1.0
+                share = 1.0
+            else:
+                jump_plus, jump_minus = edge_jumps(
+                    sc, point, height, width, tile_size, tiles_x, background
+                )
+            po_lo, po_hi, pj_lo, pj_hi = pixels_beside(point.x, point.y, sx, sy)
+            mo_lo, mo_hi, mj_lo, mj_hi = pixels_beside(point.x, point.y, -sx, -sy)
+            if ti.static(epsilon):
+                mo_lo, mo_hi, mj_lo, mj_hi = po_lo, po_hi, pj_lo, pj_hi
+            weight = 0.5 * point.weight * share
             k = point.shape
             if ti.static(tangent):
                 speed = 0.0  # V . n
@@ -345,6 +397,7 @@ def _run(
     samples,
     seed,
     stratified,
+    epsilon,
     tangent,
     arch,
 ):
@@ -379,6 +432,7 @@ def _run(
             int(stratified),
             seed & 0xFFFFFFFF,
             tangent,
+            bool(epsilon),
             d_verts,
             d_circle,
             d_image,
@@ -394,6 +448,7 @@ def boundary_adjoint(
     samples: int,
     seed: int,
     stratified: bool = True,
+    epsilon: bool = False,
     arch: str = "auto",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Boundary term of sum(adjoint * dI/d geometry), in world space, by edge sampling.
@@ -404,6 +459,9 @@ def boundary_adjoint(
         samples: number of edge samples M over the whole boundary.
         seed: seed of the counter-based RNG (edge domain).
         stratified: stratify the M samples along the cumulative length (else i.i.d.).
+        epsilon: evaluate the jump a fixed step EPSILON_STEP off the edge on each side
+            and take the adjoint of the sample's own pixel (diffvg's rule, biased at
+            coincident edges; for comparison) instead of the two-sided rule.
     Returns:
         d_verts `[V, 2]` (dL/d world vertex positions) and d_circle `[S, 3]` (dL/d world
         centre x, y and radius), float64.
@@ -419,6 +477,7 @@ def boundary_adjoint(
         samples=samples,
         seed=seed,
         stratified=stratified,
+        epsilon=epsilon,
         tangent=False,
         arch=arch,
     )
@@ -434,6 +493,7 @@ def boundary_tangent(
     samples: int,
     seed: int,
     stratified: bool = True,
+    epsilon: bool = False,
     arch: str = "auto",
 ) -> np.ndarray:
     """Boundary term of the derivative image dI/dtheta for one direction of motion.
@@ -459,6 +519,7 @@ def boundary_tangent(
         samples=samples,
         seed=seed,
         stratified=stratified,
+        epsilon=epsilon,
         tangent=True,
         arch=arch,
     )

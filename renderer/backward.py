@@ -32,7 +32,9 @@ from reynolds.render import check_sampling, render
 from reynolds.scene import Scene
 
 ESTIMATORS = ("reynolds", "naive")
-EDGE_SAMPLINGS = ("stratified", "iid")
+# Boundary estimators (docs/design.md §3.3, §4.6): sample placement and, for "epsilon",
+# diffvg's rule of stepping off the edge instead of the two-sided rule.
+EDGE_SAMPLINGS = ("stratified", "iid", "epsilon")
 LOSSES = ("l2", "l1")
 EDGE_SAMPLES_PER_PIXEL = 16  # default edge samples per pixel of boundary length
 
@@ -101,7 +103,10 @@ def backward(
         seed: seed in [0, 2**32); equal seeds give equal gradients.
         estimator: "reynolds" (interior + boundary term) or "naive" (interior only).
         sampler: pixel sampler of the interior term ("jitter", "iid", "r2").
-        edge_sampling: "stratified" along the cumulative boundary length, or "iid".
+        edge_sampling: "stratified" along the cumulative boundary length (default),
+            "iid", or "epsilon": stratified samples with diffvg's rule, the jump
+            evaluated a step of 1e-4 px off each side of the edge (biased where edges
+            coincide: docs/design.md §4.6; for comparison).
         arch: Taichi backend choice for the first kernel call of the process.
     Returns:
         {name: float64 array shaped like the parameter}. Rotation gradients are per
@@ -134,7 +139,8 @@ def backward(
             adjoint,
             samples=int(edge_samples),
             seed=derive_seed(seed, 1),
-            stratified=edge_sampling == "stratified",
+            stratified=edge_sampling != "iid",
+            epsilon=edge_sampling == "epsilon",
             arch=arch,
         )
         d_verts, d_circle = dv[:n_verts], dc

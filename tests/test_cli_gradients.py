@@ -318,3 +318,25 @@ def test_derivative_images_and_differences_respect_parameter_bounds():
         ).all()
     fd = finite_difference_gradient(scene, ones, params=["c.radius"], arch=ARCH)
     assert np.isfinite(fd["c.radius"])
+
+
+def test_nonsmooth_writes_the_figure_and_its_numbers(write_json, tmp_path, capsys):
+    figure, data = tmp_path / "sweep.png", tmp_path / "sweep.json"
+    args = ["nonsmooth", _edge_on_pixel_line(write_json), "--param", "sq.rotate"]
+    options = ["--points", "5", "--repeat", "2", "--arch", ARCH]
+    assert main(args + ["-o", str(figure), "--data", str(data)] + options) == 0
+    assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    numbers = json.loads(data.read_text())
+    assert len(numbers["values"]) == 5 and numbers["seeds"] == [0, 1]
+    assert set(numbers["estimates"]) == {"stratified", "epsilon"}
+    # At the scene's own value the square's right edge lies on x = 5: a kink.
+    assert numbers["d_minus"][2] != pytest.approx(numbers["d_plus"][2], abs=1e-3)
+
+
+def test_nonsmooth_refuses_a_colour_parameter(write_json, tmp_path, capsys):
+    out = tmp_path / "sweep.png"
+    args = ["nonsmooth", _edge_on_pixel_line(write_json), "--param", "sq.fill"]
+    assert main(args + ["-o", str(out), "--arch", ARCH]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "colour parameter" in err and "\n" not in err
+    assert not out.exists()

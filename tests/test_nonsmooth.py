@@ -21,6 +21,7 @@ from builders import scene_dict, square
 from conftest import ARCH
 from reynolds import exact_one_sided, parse_scene
 from reynolds.backward import backward, backward_with_stderr
+from reynolds.nonsmooth import sweep
 from reynolds.validation import reference_accuracy
 
 REPEAT = 64
@@ -360,3 +361,76 @@ def test_exactly_collinear_polygon_gives_the_midpoint_zero():
     assert abs(plus) > 0.1 and plus == pytest.approx(-minus, abs=1e-6)
     g = backward(scene, adjoint, params=["flat.points"], seed=0, arch=ARCH)
     assert np.all(g["flat.points"] == 0.0)
+
+
+def test_epsilon_rule_counts_a_shared_edge_twice():
+    # diffvg's rule on the worked example: stepping 1e-4 px off each edge sees A on one
+    # side and B on the other for both edges, (-1, -1), outside the Clarke set
+    # conv{(-1, 0), (1, -2)} (docs/design.md §4.6).
+    shapes = [
+        rect("B", 0.5, -1, 2, 2, (2.0,) * 3),
+        rect("A", -1, -1, 0.5, 2, (1.0,) * 3),
+    ]
+    scene = parse_scene(scene_dict(1, 1, shapes))
+    adjoint = np.full((1, 1, 3), 1.0 / 3.0)
+    g = backward(
+        scene,
+        adjoint,
+        params=["A.translate", "B.translate"],
+        edge_sampling="epsilon",
+        arch=ARCH,
+    )
+    assert (g["A.translate"][0], g["B.translate"][0]) == pytest.approx(
+        (-1.0, -1.0), abs=1e-12
+    )
+
+
+def test_epsilon_rule_agrees_where_the_image_is_differentiable():
+    # Generic position (no edge on a pixel line or on another edge): the epsilon rule
+    # estimates the same gradient as the two-sided rule.
+    shapes = [
+        {
+            "id": "t",
+            "type": "polygon",
+            "points": [[3.2, 2.3], [12.6, 4.1], [6.3, 10.7]],
+            "fill": [0.9, 0.4, 0.1],
+        },
+        circle("c", 9.4, 7.7, 2.9, (0.2, 0.5, 0.8), opacity=0.7),
+    ]
+    scene = parse_scene(scene_dict(16, 14, shapes, background=(0.1, 0.1, 0.1)))
+    adjoint = noise_adjoint(14, 16, seed=9)
+    params = ["t.points", "t.rotate", "c.center", "c.radius"]
+    exact = exact_one_sided(scene, adjoint, params=params)
+    mean, stderr = backward_with_stderr(
+        scene, adjoint, params=params, repeat=REPEAT, edge_sampling="epsilon", arch=ARCH
+    )
+    for name in params:
+        assert np.all(exact.agree[name])
+        scale = np.sqrt(stderr[name] ** 2 + reference_accuracy(exact, name) ** 2)
+        assert np.all(np.abs(mean[name] - exact.plus[name]) <= Z_MAX * scale), name
+
+
+def test_sweep_across_a_shared_edge():
+    # B (grey, below) shares the edge x = 8.5 with A (white, on top); sweeping B's
+    # translate across it: at the kink d- = 9.6 and d+ = -9.6 (8 px x 0.4 x 3 channels),
+    # the two-sided rule gives their midpoint 0, the epsilon rule 14.4 (outside).
+    shapes = [rect("B", 8.5, 0, 16, 8, (0.4,) * 3), rect("A", 0, 0, 8.5, 8, (1.0,) * 3)]
+    scene = parse_scene(scene_dict(16, 8, shapes))
+    result = sweep(
+        scene,
+        "B.translate",
+        adjoint=np.ones((8, 16, 3)),
+        points=5,
+        repeat=4,
+        arch=ARCH,
+    )
+    middle = 2
+    assert result.values[middle] == 0.0
+    assert result.minus[middle] == pytest.approx(9.6, abs=1e-6)
+    assert result.plus[middle] == pytest.approx(-9.6, abs=1e-6)
+    assert result.means["stratified"][middle] == pytest.approx(0.0, abs=1e-6)
+    assert result.means["epsilon"][middle] == pytest.approx(14.4, abs=1e-6)
+    # Away from the kink every rule is the derivative.
+    for n in (0, 1, 3, 4):
+        for rule in ("stratified", "epsilon"):
+            assert result.means[rule][n] == pytest.approx(result.plus[n], rel=1e-5)

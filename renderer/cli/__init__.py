@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 import reynolds
 from reynolds.cli import (
     gradient_commands,
+    nonsmooth_commands,
     optimize_commands,
     render_commands,
     svg_commands,
@@ -30,7 +31,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--version", action="version", version=f"reynolds {reynolds.__version__}"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (render_commands, gradient_commands, optimize_commands, svg_commands):
+    for module in (
+        render_commands,
+        gradient_commands,
+        nonsmooth_commands,
+        optimize_commands,
+        svg_commands,
+    ):
         module.register(sub)
     return parser
 
