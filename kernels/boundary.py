@@ -1,15 +1,20 @@
-"""The boundary term of the gradient by edge sampling (DESIGN.md sections 2 and 3).
+"""The boundary term of the gradient by edge sampling (docs/design.md §3.3-§3.4, §4).
 
     sum_k w_k dI_k/dtheta  gets  sum over edge samples x of
-        w(pixel(x)) . (f_in(x) - f_out(x)) (V(x) . n(x)) / p(x)
+        1/2 [w(x+) . jump(x+) + w(x-) . jump(x-)] (V(x) . n(x)) / p(x)
+
+where x+ and x- are the points just beside x along the outward normal n and against it:
+the adjoint of the pixel there (0 outside the canvas) and the jump f_in - f_out with every
+other shape classified there. Off pixel lines and other boundaries both sides agree and
+this is w(pixel(x)) . (f_in(x) - f_out(x)) (V . n) / p; on them it is the mean of the two
+one-sided derivatives, for every parameter at once (docs/design.md §4.1-§4.2).
 
 Edge samples lie on the scene's boundary pieces (clipped to the canvas and cut at pixel
 lines): stratified, each piece gets n_p >= 1 samples in proportion to its length, spread
 over n_p equal strata of it (density n_p / length_p); i.i.d., the samples are spread over
 the whole boundary by length (density M / total length).
 f_in and f_out composite the stack at x itself with the edge's own shape forced in and
-out; every other shape is classified with the closed convention (a point on its
-boundary is inside it). The kernel works on world-space geometry: in adjoint mode it
+out, never stepping off the edge. The kernel works on world-space geometry: in adjoint mode it
 returns dL/d(world vertices) and dL/d(circle centre, radius); `reynolds.backward`
 chains those to named parameters. In tangent mode it takes world-space velocities and
 returns the per-pixel derivative image dI/dtheta instead.
@@ -19,9 +24,10 @@ import numpy as np
 import taichi as ti
 from reynolds.kernels.buffers import SceneBuffers, SceneView
 from reynolds.kernels.coverage import (
-    ON_EDGE_TOLERANCE,
+    composite,
     composite_sides,
     fill_rule_inside,
+    polygon_line_sides,
 )
 from reynolds.kernels.edges import (
     PIECE_SEGMENT,
@@ -29,12 +35,10 @@ from reynolds.kernels.edges import (
     PieceView,
     allocate_samples,
 )
-from reynolds.kernels.forward import f32_1, f32_2, f32_3, i32_1
-from reynolds.kernels.interior import f64_1, f64_2, vec3_f64
+from reynolds.kernels.forward import f32_1, f32_2, i32_1
+from reynolds.kernels.interior import f64_1, f64_2, f64_3, vec3_f64
 from reynolds.kernels.rng import DOMAIN_EDGE, stream_key, uniform_at
 from reynolds.kernels.runtime import ensure_initialized
-
-f64_3 = ti.types.ndarray(dtype=ti.f64, ndim=3)
 
 
 @ti.dataclass
@@ -57,67 +61,13 @@ class EdgePoint:
 @ti.func
 def own_polygon_sides(sc: ti.template(), k, e, x, y):
     """Winding numbers of polygon k just on the negative and positive side of its edge e at
-    (x, y), and the number m of its edges through (x, y) along e (e included).
-
-    The positive side of a -> b is the one where (b - a) x (p - a) > 0. Crossing the edge
-    changes the winding number by exactly +-1 per coincident edge, so both sides follow
-    from one evaluation without stepping off the edge.
-    """
+    (x, y), and the number m of its edges through (x, y) along e (e included)."""
     start = sc.vert_start[k]
-    count = sc.vert_count[k]
     a = start + e
-    b = start + (e + 1) % count
-    ax, ay = ti.f64(sc.verts[a, 0]), ti.f64(sc.verts[a, 1])
-    dx, dy = ti.f64(sc.verts[b, 0]) - ax, ti.f64(sc.verts[b, 1]) - ay
-    d_len2 = dx * dx + dy * dy
-    w_other = 0  # crossings of the edges not through x, half-open rule
-    w_neg_coincident = 0  # coincident edges' crossings just on e's negative side
-    sign_sum = 0
-    m = 0
-    for f in range(count):
-        fa = start + f
-        fb = start + (f + 1) % count
-        x0, y0 = ti.f64(sc.verts[fa, 0]), ti.f64(sc.verts[fa, 1])
-        ex, ey = ti.f64(sc.verts[fb, 0]) - x0, ti.f64(sc.verts[fb, 1]) - y0
-        len2 = ex * ex + ey * ey
-        side = ex * (y - y0) - (x - x0) * ey
-        coincident = 1 if f == e else 0
-        if not coincident and len2 > 0:
-            t = ((x - x0) * ex + (y - y0) * ey) / len2
-            parallel = ex * dy - ey * dx
-            if (
-                -1e-12 <= t <= 1.0 + 1e-12
-                and side * side <= ON_EDGE_TOLERANCE**2 * len2
-                and parallel * parallel <= 1e-18 * len2 * d_len2
-            ):
-                coincident = 1
-        if coincident:
-            m += 1
-            same = ex * dx + ey * dy > 0
-            sign_sum += 1 if same else -1
-            # e's negative side is f's positive side when they run opposite ways.
-            if ey > 0 and not same:
-                w_neg_coincident += 1
-            elif ey < 0 and same:
-                w_neg_coincident -= 1
-        elif y0 <= y < y0 + ey and side > 0:
-            w_other += 1
-        elif y0 + ey <= y < y0 and side < 0:
-            w_other -= 1
-    w_neg = 0
-    w_pos = 0
-    if dy == 0:
-        # The half-open rule sees (x, y) as (x, y + 0): the positive side when dx > 0.
-        if dx > 0:
-            w_pos = w_other
-            w_neg = w_pos - sign_sum
-        else:
-            w_neg = w_other
-            w_pos = w_neg + sign_sum
-    else:
-        w_neg = w_other + w_neg_coincident
-        w_pos = w_neg + sign_sum
-    return w_neg, w_pos, m
+    b = start + (e + 1) % sc.vert_count[k]
+    dx = ti.f64(sc.verts[b, 0]) - ti.f64(sc.verts[a, 0])
+    dy = ti.f64(sc.verts[b, 1]) - ti.f64(sc.verts[a, 1])
+    return polygon_line_sides(sc, k, x, y, dx, dy)
 
 
 @ti.func
@@ -193,21 +143,119 @@ def edge_point(sc: ti.template(), pv: ti.template(), m, num_samples, seed, strat
 
 
 @ti.func
-def edge_jump(sc: ti.template(), point: EdgePoint, tile_size, tiles_x, background):
-    """f_in - f_out at an edge sample inside pixel (i, j), colours in float64."""
-    i = ti.cast(ti.floor(point.y), ti.i32)
-    j = ti.cast(ti.floor(point.x), ti.i32)
+def cells_beside(c, s):
+    """Pixel indices lo..hi along one axis that hold the points just beside coordinate c
+    in direction s: floor(c) inside a pixel; on a pixel line (c integral) the one on the
+    side s points to, or both when s = 0."""
+    f = ti.floor(c)
+    hi = ti.cast(f, ti.i32)
+    lo = hi
+    if c == f:
+        if s < 0.0:
+            lo -= 1
+            hi -= 1
+        elif s == 0.0:
+            lo -= 1
+    return lo, hi
+
+
+@ti.func
+def pixels_beside(x, y, sx, sy):
+    """The pixels that hold the points just beside (x, y) in direction (sx, sy): rows
+    i_lo..i_hi, columns j_lo..j_hi (indices may lie outside the canvas).
+
+    Inside a pixel that is the pixel itself. On a pixel line the direction picks the side;
+    a direction along the line (a point of measure zero on a boundary that crosses the
+    line) keeps both. Edges that lie along a pixel line are axis-aligned with float32
+    end points, so their samples land on the line exactly and `==` finds them.
+    """
+    i_lo, i_hi = cells_beside(y, sy)
+    j_lo, j_hi = cells_beside(x, sx)
+    return i_lo, i_hi, j_lo, j_hi
+
+
+@ti.func
+def mean_adjoint(adjoint: ti.template(), i_lo, i_hi, j_lo, j_hi):
+    """Mean of the adjoint over pixel rows i_lo..i_hi and columns j_lo..j_hi (at most
+    2 x 2), counting pixels outside the canvas as 0."""
+    height, width = adjoint.shape[0], adjoint.shape[1]
+    total = vec3_f64(0.0)
+    for di, dj in ti.static(ti.ndrange(2, 2)):
+        i = i_lo + di
+        j = j_lo + dj
+        if i <= i_hi and j <= j_hi and 0 <= i < height and 0 <= j < width:
+            total += vec3_f64(adjoint[i, j, 0], adjoint[i, j, 1], adjoint[i, j, 2])
+    return total / ti.f64((i_hi - i_lo + 1) * (j_hi - j_lo + 1))
+
+
+@ti.func
+def add_to_pixels(image: ti.template(), i_lo, i_hi, j_lo, j_hi, value):
+    """Spread `value` evenly over pixel rows i_lo..i_hi and columns j_lo..j_hi (at most
+    2 x 2) of `image`, dropping the shares of pixels outside the canvas."""
+    height, width = image.shape[0], image.shape[1]
+    share = value / ti.f64((i_hi - i_lo + 1) * (j_hi - j_lo + 1))
+    for di, dj in ti.static(ti.ndrange(2, 2)):
+        i = i_lo + di
+        j = j_lo + dj
+        if i <= i_hi and j <= j_hi and 0 <= i < height and 0 <= j < width:
+            for ch in ti.static(range(3)):
+                image[i, j, ch] += share[ch]
+
+
+@ti.func
+def edge_jumps(
+    sc: ti.template(), point: EdgePoint, height, width, tile_size, tiles_x, background
+):
+    """f_in - f_out beside an edge sample on its outer and inner side (float64 colours);
+    see `composite_sides`. The tile is that of a canvas pixel whose closed square holds
+    the point: its list holds every shape whose bounds hold the point."""
+    i = ti.math.clamp(ti.cast(ti.floor(point.y), ti.i32), 0, height - 1)
+    j = ti.math.clamp(ti.cast(ti.floor(point.x), ti.i32), 0, width - 1)
     tile = (i // tile_size) * tiles_x + j // tile_size
     depth = sc.tile_start[tile + 1] - sc.tile_start[tile]
-    f_in, f_out = composite_sides(
-        sc, tile, depth, point.x, point.y, background, point.shape
+    return composite_sides(
+        sc, tile, depth, point.x, point.y, background, point.shape, point.nx, point.ny
     )
-    return f_in - f_out
+
+
+# The step of the epsilon rule, pixels: far above float32 rounding of canvas-sized
+# coordinates (~1e-5 px at 100 px), far below a pixel.
+EPSILON_STEP = 1e-4
+
+
+@ti.func
+def composite_near(
+    sc: ti.template(), x, y, height, width, tile_size, tiles_x, background
+):
+    """The picture's colour at (x, y) (half-open rule), from the tile of the nearest
+    canvas pixel."""
+    i = ti.math.clamp(ti.cast(ti.floor(y), ti.i32), 0, height - 1)
+    j = ti.math.clamp(ti.cast(ti.floor(x), ti.i32), 0, width - 1)
+    tile = (i // tile_size) * tiles_x + j // tile_size
+    depth = sc.tile_start[tile + 1] - sc.tile_start[tile]
+    return composite(sc, tile, depth, x, y, background)
+
+
+@ti.func
+def epsilon_jump(
+    sc: ti.template(), point: EdgePoint, height, width, tile_size, tiles_x, background
+):
+    """f(x - e n) - f(x + e n) with e = EPSILON_STEP: the jump as diffvg evaluates it,
+    every shape (the edge's own included) tested at the two stepped points."""
+    dx = EPSILON_STEP * point.nx
+    dy = EPSILON_STEP * point.ny
+    inner = composite_near(
+        sc, point.x - dx, point.y - dy, height, width, tile_size, tiles_x, background
+    )
+    outer = composite_near(
+        sc, point.x + dx, point.y + dy, height, width, tile_size, tiles_x, background
+    )
+    return inner - outer
 
 
 @ti.kernel
 def _boundary(
-    adjoint: f32_3,
+    adjoint: f64_3,
     velocity_verts: f64_2,
     velocity_circle: f64_2,
     kind: i32_1,
@@ -235,6 +283,7 @@ def _boundary(
     stratified: ti.i32,
     seed: ti.u32,
     tangent: ti.template(),
+    epsilon: ti.template(),
     d_verts: f64_2,
     d_circle: f64_2,
     d_image: f64_3,
@@ -270,13 +319,37 @@ def _boundary(
     height, width = adjoint.shape[0], adjoint.shape[1]
     for m in range(num_samples):
         point = edge_point(sc, pv, m, num_samples, seed, stratified)
-        # A point on a pixel line belongs to the pixel right of / below it (floor); on
-        # the canvas' right or bottom border that pixel does not exist: no contribution.
-        i = ti.cast(ti.floor(point.y), ti.i32)
-        j = ti.cast(ti.floor(point.x), ti.i32)
-        if point.valid and 0 <= i < height and 0 <= j < width:
-            jump = edge_jump(sc, point, tile_size, tiles_x, background)
-            weight = point.weight * point.share
+        valid = point.valid
+        if ti.static(epsilon):
+            valid = 1  # stepping off the edge finds a zero jump by itself
+        if valid:
+            # The two one-sided derivatives see the boundary move into the outer side
+            # (+n) or the inner side (-n): the pixel there and every other shape
+            # classified there. Half of each is their mean, for every parameter at once;
+            # it differs from a single evaluation only on pixel lines, the canvas border
+            # and other shapes' boundaries (docs/design.md §4.1-4.2).
+            jump_plus = vec3_f64(0.0)
+            jump_minus = vec3_f64(0.0)
+            sx, sy = point.nx, point.ny
+            share = point.share
+            if ti.static(epsilon):
+                # diffvg's rule, kept for comparison (docs/design.md §4.6): colours a
+                # fixed step off the edge on each side, the pixel of the point itself.
+                jump_plus = epsilon_jump(
+                    sc, point, height, width, tile_size, tiles_x, background
+                )
+                jump_minus = jump_plus
+                sx, sy = 1.0, 1.0
+                share = 1.0
+            else:
+                jump_plus, jump_minus = edge_jumps(
+                    sc, point, height, width, tile_size, tiles_x, background
+                )
+            po_lo, po_hi, pj_lo, pj_hi = pixels_beside(point.x, point.y, sx, sy)
+            mo_lo, mo_hi, mj_lo, mj_hi = pixels_beside(point.x, point.y, -sx, -sy)
+            if ti.static(epsilon):
+                mo_lo, mo_hi, mj_lo, mj_hi = po_lo, po_hi, pj_lo, pj_hi
+            weight = 0.5 * point.weight * share
             k = point.shape
             if ti.static(tangent):
                 speed = 0.0  # V . n
@@ -292,11 +365,16 @@ def _boundary(
                 else:
                     c = ti.static(velocity_circle)
                     speed = c[k, 0] * point.nx + c[k, 1] * point.ny + c[k, 2]
-                for ch in ti.static(range(3)):
-                    d_image[i, j, ch] += jump[ch] * speed * weight
+                add_to_pixels(
+                    d_image, po_lo, po_hi, pj_lo, pj_hi, jump_plus * speed * weight
+                )
+                add_to_pixels(
+                    d_image, mo_lo, mo_hi, mj_lo, mj_hi, jump_minus * speed * weight
+                )
             else:
-                w = vec3_f64(adjoint[i, j, 0], adjoint[i, j, 1], adjoint[i, j, 2])
-                g = w.dot(jump) * weight
+                w_plus = mean_adjoint(adjoint, po_lo, po_hi, pj_lo, pj_hi)
+                w_minus = mean_adjoint(adjoint, mo_lo, mo_hi, mj_lo, mj_hi)
+                g = (w_plus.dot(jump_plus) + w_minus.dot(jump_minus)) * weight
                 if g != 0.0:
                     if point.vert_a >= 0:
                         for ax in ti.static(range(2)):
@@ -319,6 +397,7 @@ def _run(
     samples,
     seed,
     stratified,
+    epsilon,
     tangent,
     arch,
 ):
@@ -335,7 +414,7 @@ def _run(
         else:
             first_sample = np.zeros(pieces.count + 1, dtype=np.int32)
         _boundary(
-            np.ascontiguousarray(adjoint, dtype=np.float32),
+            np.ascontiguousarray(adjoint, dtype=np.float64),
             velocity_verts,
             velocity_circle,
             *buffers.geometry_args(),
@@ -353,6 +432,7 @@ def _run(
             int(stratified),
             seed & 0xFFFFFFFF,
             tangent,
+            bool(epsilon),
             d_verts,
             d_circle,
             d_image,
@@ -368,6 +448,7 @@ def boundary_adjoint(
     samples: int,
     seed: int,
     stratified: bool = True,
+    epsilon: bool = False,
     arch: str = "auto",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Boundary term of sum(adjoint * dI/d geometry), in world space, by edge sampling.
@@ -378,6 +459,9 @@ def boundary_adjoint(
         samples: number of edge samples M over the whole boundary.
         seed: seed of the counter-based RNG (edge domain).
         stratified: stratify the M samples along the cumulative length (else i.i.d.).
+        epsilon: evaluate the jump a fixed step EPSILON_STEP off the edge on each side
+            and take the adjoint of the sample's own pixel (diffvg's rule, biased at
+            coincident edges; for comparison) instead of the two-sided rule.
     Returns:
         d_verts `[V, 2]` (dL/d world vertex positions) and d_circle `[S, 3]` (dL/d world
         centre x, y and radius), float64.
@@ -393,6 +477,7 @@ def boundary_adjoint(
         samples=samples,
         seed=seed,
         stratified=stratified,
+        epsilon=epsilon,
         tangent=False,
         arch=arch,
     )
@@ -408,6 +493,7 @@ def boundary_tangent(
     samples: int,
     seed: int,
     stratified: bool = True,
+    epsilon: bool = False,
     arch: str = "auto",
 ) -> np.ndarray:
     """Boundary term of the derivative image dI/dtheta for one direction of motion.
@@ -418,13 +504,11 @@ def boundary_tangent(
     Returns:
         `[height, width, 3]` float64 derivative image (pixel values per unit theta).
     """
-    dummy = np.zeros((1, 1, 3), dtype=np.float32)
+    dummy = np.zeros((1, 1, 3))
     vv = np.ascontiguousarray(velocity_verts, dtype=np.float64).reshape(-1, 2)
     vc = np.ascontiguousarray(velocity_circle, dtype=np.float64).reshape(-1, 3)
     adjoint_shape = (
-        np.zeros((buffers.height, buffers.width, 3), dtype=np.float32)
-        if pieces.count
-        else dummy
+        np.zeros((buffers.height, buffers.width, 3)) if pieces.count else dummy
     )
     _, _, d_image = _run(
         buffers,
@@ -435,6 +519,7 @@ def boundary_tangent(
         samples=samples,
         seed=seed,
         stratified=stratified,
+        epsilon=epsilon,
         tangent=True,
         arch=arch,
     )

@@ -1,19 +1,29 @@
 """Point classification and front-to-back "over" compositing at one point of the canvas.
 
-Two conventions for points exactly on a boundary (a set of measure zero for pixel
-samples, but not for edge samples, which lie on boundaries by construction):
-- half-open (pixel samples): the crossing rule of `winding_number`;
-- closed (edge samples, `closed=True`): a point on another shape's boundary counts as
-  inside that shape (DESIGN.md section 3). A single convention makes the boundary term a
-  one-sided derivative at coincident edges and T-junctions, which lies in the Clarke
-  generalised gradient; mixing conventions would not.
+Points exactly on a boundary (a set of measure zero for pixel samples, but not for edge
+samples, which lie on boundaries by construction):
+- pixel samples use the half-open crossing rule of `winding_number`;
+- edge samples classify every other shape just beside the point, on each side of the
+  sampled edge (`inside_beside`): on coincident edges and abutting or coincident shapes
+  the two sides differ, and the boundary term takes the mean of the two one-sided
+  derivatives (docs/design.md §4.2).
 """
 
 import taichi as ti
 
-# Distance (pixels) below which a point counts as lying on a polygon edge, in float64.
-# Coincident edges of float32 input put points ~1e-13 px off each other's lines.
+# Distance (pixels) below which a point counts as lying on another shape's boundary, in
+# float64: ON_EDGE_TOLERANCE + ON_EDGE_RELATIVE * |coordinates|. A point computed in
+# float64 from float32 end points is off the exact line by ~1e-16 |x|; coincident edges
+# of float32 input put points ~1e-13 px off each other's lines near the origin. The
+# relative part keeps the test valid far from the origin (docs/design.md §4.2).
 ON_EDGE_TOLERANCE = 1e-7
+ON_EDGE_RELATIVE = 1e-12
+
+
+@ti.func
+def on_edge_tolerance(x, y):
+    """The on-boundary distance tolerance (pixels) at (x, y)."""
+    return ON_EDGE_TOLERANCE + ON_EDGE_RELATIVE * ti.max(ti.abs(x), ti.abs(y))
 
 
 @ti.func
@@ -38,8 +48,8 @@ def winding_number(verts: ti.template(), start, count, x, y):
 
 
 @ti.func
-def on_polygon_boundary(verts: ti.template(), start, count, x, y):
-    """1 when (x, y) lies within ON_EDGE_TOLERANCE of an edge of the polygon."""
+def on_polygon_boundary(verts: ti.template(), start, count, x, y, tolerance):
+    """1 when (x, y) lies within `tolerance` (pixels) of an edge of the polygon."""
     hit = 0
     for e in range(count):
         a = start + e
@@ -52,7 +62,7 @@ def on_polygon_boundary(verts: ti.template(), start, count, x, y):
             side = dx * (y - y0) - (x - x0) * dy
             if (
                 -1e-12 <= t <= 1.0 + 1e-12
-                and side * side <= ON_EDGE_TOLERANCE**2 * length2
+                and side * side <= tolerance * tolerance * length2
             ):
                 hit = 1
     return hit
@@ -67,23 +77,138 @@ def fill_rule_inside(w, evenodd):
 
 
 @ti.func
-def inside_shape(sc: ti.template(), k, x, y, closed: ti.template()):
-    """1 when (x, y) is inside shape k of scene view `sc` (polygon by its fill rule, or disc)."""
+def inside_shape(sc: ti.template(), k, x, y):
+    """1 when (x, y) is inside shape k of scene view `sc` (polygon by its fill rule, or
+    disc), points on a boundary by the half-open rule of `winding_number`."""
     inside = 0
     if sc.kind[k] == 0:
         w = winding_number(sc.verts, sc.vert_start[k], sc.vert_count[k], x, y)
         inside = fill_rule_inside(w, sc.fill_rule[k] == 1)
-        if ti.static(closed):
-            if not inside:
-                inside = on_polygon_boundary(
-                    sc.verts, sc.vert_start[k], sc.vert_count[k], x, y
-                )
     else:
         dx = x - sc.circle[k, 0]
         dy = y - sc.circle[k, 1]
         r = sc.circle[k, 2]
         inside = dx * dx + dy * dy <= r * r
     return inside
+
+
+@ti.func
+def polygon_line_sides(sc: ti.template(), k, x, y, dx, dy):
+    """Winding numbers of polygon k just on the negative and positive side of the line
+    through (x, y) with direction (dx, dy), and the number m of its edges that lie along
+    that line through (x, y).
+
+    The positive side is the one where (dx, dy) x (p - (x, y)) > 0. Crossing the line
+    changes the winding number by exactly +-1 per coincident edge, so both sides follow
+    from one evaluation, without stepping off the line. With m = 0 the polygon's
+    boundary does not run along the line here and both sides get the half-open winding
+    number of (x, y).
+    """
+    start = sc.vert_start[k]
+    count = sc.vert_count[k]
+    d_len2 = dx * dx + dy * dy
+    tolerance = on_edge_tolerance(x, y)
+    w_other = 0  # crossings of the edges not through x, half-open rule
+    w_neg_coincident = 0  # coincident edges' crossings just on e's negative side
+    sign_sum = 0
+    m = 0
+    for f in range(count):
+        fa = start + f
+        fb = start + (f + 1) % count
+        x0, y0 = ti.f64(sc.verts[fa, 0]), ti.f64(sc.verts[fa, 1])
+        ex, ey = ti.f64(sc.verts[fb, 0]) - x0, ti.f64(sc.verts[fb, 1]) - y0
+        len2 = ex * ex + ey * ey
+        side = ex * (y - y0) - (x - x0) * ey
+        coincident = 0
+        if len2 > 0:
+            t = ((x - x0) * ex + (y - y0) * ey) / len2
+            parallel = ex * dy - ey * dx
+            if (
+                -1e-12 <= t <= 1.0 + 1e-12
+                and side * side <= tolerance * tolerance * len2
+                and parallel * parallel <= 1e-18 * len2 * d_len2
+            ):
+                coincident = 1
+        if coincident:
+            m += 1
+            same = ex * dx + ey * dy > 0
+            sign_sum += 1 if same else -1
+            # The line's negative side is f's positive side when they run opposite ways.
+            if ey > 0 and not same:
+                w_neg_coincident += 1
+            elif ey < 0 and same:
+                w_neg_coincident -= 1
+        elif y0 <= y < y0 + ey and side > 0:
+            w_other += 1
+        elif y0 + ey <= y < y0 and side < 0:
+            w_other -= 1
+    w_neg = 0
+    w_pos = 0
+    if dy == 0:
+        # The half-open rule sees (x, y) as (x, y + 0): the positive side when dx > 0.
+        if dx > 0:
+            w_pos = w_other
+            w_neg = w_pos - sign_sum
+        else:
+            w_neg = w_other
+            w_pos = w_neg + sign_sum
+    else:
+        w_neg = w_other + w_neg_coincident
+        w_pos = w_neg + sign_sum
+    return w_neg, w_pos, m
+
+
+@ti.func
+def inside_beside(sc: ti.template(), k, x, y, nx, ny):
+    """Whether shape k covers the points just beside (x, y) along +n and along -n.
+
+    (x, y) lies on another shape's boundary, whose unit normal is n. Where shape k's
+    boundary does not pass through (x, y) (farther than `on_edge_tolerance`), both sides
+    get k's ordinary inside test. Where it runs along the same line or circle through
+    (x, y) (coincident edges, abutting shapes, coincident or tangent circles), each side
+    is classified exactly: by k's winding numbers on the two sides of the line for a
+    polygon, by the direction of n against k's radius for a circle. Where k's boundary
+    crosses the other boundary at (x, y) — a point of measure zero on it — both sides
+    count as inside (docs/design.md §4.2).
+    Returns:
+        (inside along +n, inside along -n), each 0 or 1.
+    """
+    tolerance = on_edge_tolerance(x, y)
+    plus = 0
+    minus = 0
+    if sc.kind[k] == 0:
+        start, count = sc.vert_start[k], sc.vert_count[k]
+        evenodd = sc.fill_rule[k] == 1
+        if on_polygon_boundary(sc.verts, start, count, x, y, tolerance):
+            # The line through (x, y) along the other boundary: direction t = (-ny, nx),
+            # so +n lies on its negative side ((t x n) = -1).
+            w_neg, w_pos, m = polygon_line_sides(sc, k, x, y, -ny, nx)
+            plus, minus = 1, 1
+            if m > 0:
+                plus = fill_rule_inside(w_neg, evenodd)
+                minus = fill_rule_inside(w_pos, evenodd)
+        else:
+            plus = fill_rule_inside(
+                winding_number(sc.verts, start, count, x, y), evenodd
+            )
+            minus = plus
+    else:
+        dx = x - ti.f64(sc.circle[k, 0])
+        dy = y - ti.f64(sc.circle[k, 1])
+        r = ti.f64(sc.circle[k, 2])
+        distance = ti.sqrt(dx * dx + dy * dy)
+        if ti.abs(distance - r) <= tolerance:
+            # Stepping along +n moves away from k's centre when n . (x - c) > 0.
+            outward = dx * nx + dy * ny
+            plus, minus = 1, 1
+            if outward > tolerance:
+                plus, minus = 0, 1
+            elif outward < -tolerance:
+                plus, minus = 1, 0
+        else:
+            plus = distance < r
+            minus = plus
+    return plus, minus
 
 
 @ti.func
@@ -185,7 +310,7 @@ def composite(sc: ti.template(), tile, depth, x, y, background):
         k = sc.tile_shapes[t0 + depth - 1 - t]
         inside = 0
         if overlaps_box(sc, k, x, y, x, y):
-            inside = inside_shape(sc, k, x, y, False)
+            inside = inside_shape(sc, k, x, y)
         if inside:
             a = sc.opacity[k]
             c += transmittance * a * fill_color(sc, k)
@@ -196,30 +321,48 @@ def composite(sc: ti.template(), tile, depth, x, y, background):
 
 
 @ti.func
-def composite_sides(sc: ti.template(), tile, depth, x, y, background, own):
-    """(f_in, f_out) at a point on the boundary of shape `own`, in one front-to-back pass.
+def composite_sides(sc: ti.template(), tile, depth, x, y, background, own, nx, ny):
+    """Jumps f_in - f_out at a point (x, y) on the boundary of shape `own` with outward
+    unit normal n, beside the point on its outer side (+n) and on its inner side (-n).
 
     f_in counts `own` inside and f_out outside, without testing it; every other shape is
-    classified once, with the closed convention (a point on its boundary is inside).
+    classified just beside the point on the side in question (`inside_beside`): where no
+    other boundary passes through the point the two jumps are equal. One front-to-back
+    pass computes all four colours.
+    Returns:
+        (jump beside the point along +n, jump along -n), colour vectors.
     """
-    c_in = background * 0.0
-    c_out = background * 0.0
-    t_in = background[0] * 0.0 + 1.0
-    t_out = t_in
+    zero = background * 0.0
+    c_in_plus, c_out_plus, c_in_minus, c_out_minus = zero, zero, zero, zero
+    one = background[0] * 0.0 + 1.0
+    t_in_plus, t_out_plus, t_in_minus, t_out_minus = one, one, one, one
     t0 = sc.tile_start[tile]
     for t in range(depth):
         k = sc.tile_shapes[t0 + depth - 1 - t]
         a = sc.opacity[k]
+        fill = fill_color(sc, k)
         if k == own:
-            c_in += t_in * a * fill_color(sc, k)
-            t_in *= 1.0 - a
+            c_in_plus += t_in_plus * a * fill
+            t_in_plus *= 1.0 - a
+            c_in_minus += t_in_minus * a * fill
+            t_in_minus *= 1.0 - a
         elif overlaps_box(sc, k, x, y, x, y):
-            if inside_shape(sc, k, x, y, True):
-                fill = fill_color(sc, k)
-                c_in += t_in * a * fill
-                c_out += t_out * a * fill
-                t_in *= 1.0 - a
-                t_out *= 1.0 - a
-        if t_in <= 0.0 and t_out <= 0.0:
+            plus, minus = inside_beside(sc, k, x, y, nx, ny)
+            if plus:
+                c_in_plus += t_in_plus * a * fill
+                c_out_plus += t_out_plus * a * fill
+                t_in_plus *= 1.0 - a
+                t_out_plus *= 1.0 - a
+            if minus:
+                c_in_minus += t_in_minus * a * fill
+                c_out_minus += t_out_minus * a * fill
+                t_in_minus *= 1.0 - a
+                t_out_minus *= 1.0 - a
+        if (
+            ti.max(ti.max(t_in_plus, t_out_plus), ti.max(t_in_minus, t_out_minus))
+            <= 0.0
+        ):
             break
-    return c_in + t_in * background, c_out + t_out * background
+    jump_plus = c_in_plus - c_out_plus + (t_in_plus - t_out_plus) * background
+    jump_minus = c_in_minus - c_out_minus + (t_in_minus - t_out_minus) * background
+    return jump_plus, jump_minus

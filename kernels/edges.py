@@ -191,12 +191,9 @@ def build_edge_pieces(buffers: SceneBuffers) -> EdgePieces:
     a = verts[start + edge].astype(np.float64)
     b = verts[start + (edge + 1) % vert_count[owner]].astype(np.float64)
     t0, t1 = clip_segments(a, b, width, height)
-    # The canvas is half-open, [0, W) x [0, H): an edge lying along its right or bottom
-    # border has no pixel to its right or below, and its samples would all be wasted.
-    on_far_border = ((a[:, 0] == width) & (b[:, 0] == width)) | (
-        (a[:, 1] == height) & (b[:, 1] == height)
-    )
-    keep = (t1 > t0) & (np.linalg.norm(b - a, axis=1) > 0) & ~on_far_border
+    # Edges along the canvas border are kept: their samples share the adjoint of the
+    # pixel inside with the (zero) adjoint outside (docs/design.md §4.1).
+    keep = (t1 > t0) & (np.linalg.norm(b - a, axis=1) > 0)
     a, b, t0, t1, owner, edge = (
         a[keep],
         b[keep],

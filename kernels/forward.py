@@ -1,4 +1,4 @@
-"""The forward integrator: Monte Carlo box-filtered pixel values (DESIGN.md section 1)."""
+"""The forward integrator: Monte Carlo box-filtered pixel values (docs/design.md §1)."""
 
 import numpy as np
 import taichi as ti

@@ -1,4 +1,4 @@
-"""The interior term of the gradient (DESIGN.md section 2, first integral).
+"""The interior term of the gradient (docs/design.md §2, first integral; §3.2).
 
 d I_k / d theta for colour parameters (fill, opacity, background): the derivative of the
 sampled integrand, written by hand as the front-to-back adjoint of "over" compositing,
@@ -21,12 +21,13 @@ from reynolds.kernels.coverage import (
     overlaps_box,
     pixel_is_uniform,
 )
-from reynolds.kernels.forward import f32_1, f32_2, f32_3, i32_1
+from reynolds.kernels.forward import f32_1, f32_2, i32_1
 from reynolds.kernels.runtime import ensure_initialized
 from reynolds.kernels.sampling import SAMPLERS, jitter_grid, pixel_sample, pixel_stream
 
 f64_1 = ti.types.ndarray(dtype=ti.f64, ndim=1)
 f64_2 = ti.types.ndarray(dtype=ti.f64, ndim=2)
+f64_3 = ti.types.ndarray(dtype=ti.f64, ndim=3)
 vec3_f64 = ti.types.vector(3, ti.f64)
 
 
@@ -59,7 +60,7 @@ def d_composite(
         k = sc.tile_shapes[t0 + position]
         inside = 0
         if overlaps_box(sc, k, x, y, x, y):
-            inside = inside_shape(sc, k, x, y, False)
+            inside = inside_shape(sc, k, x, y)
         if inside:
             a = ti.f64(sc.opacity[k])
             fill = ti.cast(fill_color(sc, k), ti.f64)
@@ -82,7 +83,7 @@ def d_composite(
 
 @ti.kernel
 def _interior(
-    adjoint: f32_3,
+    adjoint: f64_3,
     kind: i32_1,
     fill_rule: i32_1,
     color: f32_2,
@@ -186,7 +187,7 @@ def interior_adjoint(
     d_background = np.zeros(3)
     grid_x, grid_y = jitter_grid(spp)
     _interior(
-        np.ascontiguousarray(adjoint, dtype=np.float32),
+        np.ascontiguousarray(adjoint, dtype=np.float64),
         *buffers.geometry_args(),
         buffers.tile_size,
         buffers.tiles_x,

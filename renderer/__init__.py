@@ -11,15 +11,19 @@ from importlib.metadata import version as _version
 from reynolds.backward import backward, backward_with_stderr, loss_and_grad
 from reynolds.demos import demo_names, load_demo, run_demo
 from reynolds.derivative_image import derivative_figure, derivative_image
-from reynolds.errors import SceneError
+from reynolds.errors import SceneError, SvgWarning
 from reynolds.examples import example_names, example_scene
 from reynolds.optimize import optimize, tolerance_for
 from reynolds.params import ParamVector, get_param, param_names, set_param
 from reynolds.render import render, render_exact
 from reynolds.scene import Canvas, Circle, Polygon, Scene, Transform
 from reynolds.scene_io import load_scene, parse_scene, save_scene, scene_to_dict
+from reynolds.svg_export import save_svg
+from reynolds.svg_import import load_svg
 from reynolds.validation import (
+    OneSidedGradient,
     exact_gradient,
+    exact_one_sided,
     finite_difference_gradient,
     smooth_adjoint,
 )
@@ -32,10 +36,12 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 __all__ = [
     "Canvas",
     "Circle",
+    "OneSidedGradient",
     "ParamVector",
     "Polygon",
     "Scene",
     "SceneError",
+    "SvgWarning",
     "Transform",
     "backward",
     "backward_with_stderr",
@@ -43,12 +49,14 @@ __all__ = [
     "derivative_figure",
     "derivative_image",
     "exact_gradient",
+    "exact_one_sided",
     "example_names",
     "example_scene",
     "finite_difference_gradient",
     "get_param",
     "load_demo",
     "load_scene",
+    "load_svg",
     "loss_and_grad",
     "optimize",
     "param_names",
@@ -57,6 +65,7 @@ __all__ = [
     "render_exact",
     "run_demo",
     "save_scene",
+    "save_svg",
     "scene_to_dict",
     "set_param",
     "smooth_adjoint",

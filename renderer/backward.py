@@ -1,4 +1,4 @@
-"""Gradients of scalar functions of the image: the backward pass (DESIGN.md sections 2-3).
+"""Gradients of scalar functions of the image: the backward pass (docs/design.md §2-§3).
 
 `backward` returns sum(adjoint * dI/dtheta) for named parameters as the sum of two
 estimators with their own sample budgets, like Mitsuba's projective integrator:
@@ -33,7 +33,9 @@ from reynolds.render import check_sampling, render
 from reynolds.scene import Scene
 
 ESTIMATORS = ("reynolds", "naive")
-EDGE_SAMPLINGS = ("stratified", "iid")
+# Boundary estimators (docs/design.md §3.3, §4.6): sample placement and, for "epsilon",
+# diffvg's rule of stepping off the edge instead of the two-sided rule.
+EDGE_SAMPLINGS = ("stratified", "iid", "epsilon")
 LOSSES = ("l2", "l1")
 EDGE_SAMPLES_PER_PIXEL = 16  # default edge samples per pixel of boundary length
 
@@ -81,6 +83,20 @@ def check_adjoint(
     return array
 
 
+def check_gradient_options(
+    *, estimator: str, edge_sampling: str, edge_samples: int | None
+) -> None:
+    """Refuse backward-pass option values `backward` cannot honour, naming the option."""
+    if estimator not in ESTIMATORS:
+        raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}")
+    if edge_sampling not in EDGE_SAMPLINGS:
+        raise ValueError(
+            f"edge_sampling must be one of {EDGE_SAMPLINGS}, got {edge_sampling!r}"
+        )
+    if edge_samples is not None:
+        check_count(edge_samples, "edge_samples", minimum=0)
+
+
 def _resolve(scene: Scene, params: Sequence[str] | None) -> list[ParamRef]:
     names = param_names(scene) if params is None else list(dict.fromkeys(params))
     return [parse_name(scene, name) for name in names]
@@ -111,7 +127,10 @@ def backward(
         seed: seed in [0, 2**32); equal seeds give equal gradients.
         estimator: "reynolds" (interior + boundary term) or "naive" (interior only).
         sampler: pixel sampler of the interior term ("jitter", "iid", "r2").
-        edge_sampling: "stratified" along the cumulative boundary length, or "iid".
+        edge_sampling: "stratified" along the cumulative boundary length (default),
+            "iid", or "epsilon": stratified samples with diffvg's rule, the jump
+            evaluated a step of 1e-4 px off each side of the edge (biased where edges
+            coincide: docs/design.md §4.6; for comparison).
         arch: Taichi backend choice for the first kernel call of the process.
     Returns:
         {name: float64 array shaped like the parameter}. Rotation gradients are per
@@ -121,14 +140,9 @@ def backward(
             beyond the limits, or a sample count or seed beyond the kernels' integers.
     """
     check_sampling(spp=spp, seed=seed, sampler=sampler, arch=arch)
-    if edge_samples is not None:
-        check_count(edge_samples, "edge_samples", minimum=0)
-    if estimator not in ESTIMATORS:
-        raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}")
-    if edge_sampling not in EDGE_SAMPLINGS:
-        raise ValueError(
-            f"edge_sampling must be one of {EDGE_SAMPLINGS}, got {edge_sampling!r}"
-        )
+    check_gradient_options(
+        estimator=estimator, edge_sampling=edge_sampling, edge_samples=edge_samples
+    )
     adjoint = check_adjoint(scene, adjoint)
     refs = _resolve(scene, params)
     buffers = pack_scene(scene)
@@ -148,7 +162,8 @@ def backward(
             adjoint,
             samples=edge_sample_count(edge_samples, pieces),
             seed=derive_seed(seed, 1),
-            stratified=edge_sampling == "stratified",
+            stratified=edge_sampling != "iid",
+            epsilon=edge_sampling == "epsilon",
             arch=arch,
         )
         d_verts, d_circle = dv[:n_verts], dc
@@ -203,6 +218,18 @@ def backward_with_stderr(
     return mean, stderr
 
 
+def image_seed(seed: int) -> int:
+    """Seed of the render that a `backward(..., seed=seed)` pass differentiates the loss of.
+
+    `backward` draws its pixel and edge samples from streams derived from `seed` for
+    purposes 0 and 1; the image comes from purpose 2, so the two are independent. The l2
+    gradient, sum(2 (I - T) / n * dI/dtheta), multiplies the image by its derivative; the
+    expectation of that product factorises, making the estimate unbiased, only when the
+    two use different samples.
+    """
+    return derive_seed(seed, 2)
+
+
 def image_loss(
     image: np.ndarray, target: np.ndarray, loss: str
 ) -> tuple[float, np.ndarray]:
@@ -227,15 +254,13 @@ def loss_adjoint(
 ) -> tuple[float, np.ndarray]:
     """Loss of a Monte Carlo render against `target`, and the adjoint dL/dI to propagate.
 
-    The render uses a seed derived from `seed` (purpose 2), so the backward pass run with
-    `seed` itself uses independent samples: for "l2" the resulting gradient is then an
+    The render uses `image_seed(seed)`, so the backward pass run with `seed` itself uses
+    independent samples: for "l2" the resulting gradient is then an
     unbiased estimate of the gradient of the exact image's loss. ("l1" takes the sign of
     a noisy difference, so its gradient is biased where the difference is near zero.)
     """
     target = check_adjoint(scene, target, what="target image")
-    image = render(
-        scene, spp=spp, seed=derive_seed(seed, 2), sampler=sampler, arch=arch
-    )
+    image = render(scene, spp=spp, seed=image_seed(seed), sampler=sampler, arch=arch)
     return image_loss(image, target, loss)
 
 

@@ -1,4 +1,5 @@
-"""The one error type for a user's mistake: it names the file and the place of the fault."""
+"""The error type for a user's mistake, and the warning type for what an import leaves
+out: both name the file and the place."""
 
 from __future__ import annotations
 
@@ -31,6 +32,13 @@ def echo(value: str) -> str:
     return f"{value[:MAX_ECHO]!r}... ({len(value)} characters)"
 
 
+def one_line(source: str | None, where: str | None, message: str) -> str:
+    """`source: where: message` (without the parts that are None or empty), each part
+    escaped with `printable` and cut to MAX_PART characters."""
+    parts = [p for p in (source, where) if p] + [message]
+    return ": ".join(printable(shorten(p, MAX_PART)) for p in parts)
+
+
 class SceneError(ValueError):
     """Invalid user input: a scene file, an image, a parameter name or an option.
 
@@ -49,11 +57,27 @@ class SceneError(ValueError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        parts = [p for p in (self.source, self.where) if p]
-        return ": ".join(
-            printable(shorten(p, MAX_PART)) for p in parts + [self.message]
-        )
+        return one_line(self.source, self.where, self.message)
 
     def with_source(self, source: str) -> SceneError:
         """The same error, attributed to `source` (used when a parse came from a file)."""
         return SceneError(self.message, source=source, where=self.where)
+
+
+class SvgWarning(UserWarning):
+    """Something in an SVG file that the scene does not carry: an unsupported element,
+    attribute or value, reported with the file and `where` (`line 12 <text>`) and
+    skipped. `str(warning)` is the single line the CLI prints after `warning: `,
+    escaped and cut as a `SceneError`'s.
+    """
+
+    def __init__(
+        self, message: str, *, source: str | None = None, where: str | None = None
+    ):
+        self.message = message
+        self.source = source
+        self.where = where
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return one_line(self.source, self.where, self.message)

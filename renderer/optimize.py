@@ -16,7 +16,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from reynolds.backward import loss_and_grad
 from reynolds.errors import SceneError
-from reynolds.params import ParamVector, get_param, param_names, parse_name
+from reynolds.params import (
+    ParamVector,
+    disjoint_names,
+    get_param,
+    param_names,
+    parse_name,
+)
 from reynolds.scene import Scene
 
 # Default learning rates, in the units of each parameter per step (Adam moves each
@@ -111,16 +117,18 @@ def default_params(scene: Scene) -> list[str]:
     return [n for n in param_names(scene, include_occluders=False) if n != "background"]
 
 
-def _check_names(scene: Scene, names: Sequence[str]) -> list[str]:
-    names = list(dict.fromkeys(names))
-    refs = [parse_name(scene, n) for n in names]
-    whole = {(r.shape_id, r.attribute) for r in refs if r.index is None}
-    for ref in refs:
-        if ref.index is not None and (ref.shape_id, ref.attribute) in whole:
+def learning_rates(lr: dict[str, float] | None) -> dict[str, float]:
+    """`DEFAULT_LR` with the kinds named in `lr` overridden.
+
+    Raises:
+        SceneError: a key of `lr` that is not a parameter kind of `DEFAULT_LR`.
+    """
+    for key in lr or {}:
+        if key not in DEFAULT_LR:
             raise SceneError(
-                f"parameters overlap: {ref.name!r} is part of {ref.shape_id}.{ref.attribute}"
+                f"unknown learning-rate kind {key!r} (known: {', '.join(DEFAULT_LR)})"
             )
-    return names
+    return {**DEFAULT_LR, **(lr or {})}
 
 
 def _per_component(
@@ -255,14 +263,9 @@ def optimize(
         raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
     if schedule not in SCHEDULES:
         raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
-    names = _check_names(scene, default_params(scene) if params is None else params)
-    for key in lr or {}:
-        if key not in DEFAULT_LR:
-            raise SceneError(
-                f"unknown learning-rate kind {key!r} (known: {', '.join(DEFAULT_LR)})"
-            )
+    names = disjoint_names(scene, default_params(scene) if params is None else params)
     view = ParamVector(scene, names)
-    base_lr = _per_component(scene, view, {**DEFAULT_LR, **(lr or {})}, 0.01)
+    base_lr = _per_component(scene, view, learning_rates(lr), 0.01)
     lower = _per_component(scene, view, LOWER_BOUND, -np.inf)
     upper = _per_component(scene, view, UPPER_BOUND, np.inf)
     init, update = (

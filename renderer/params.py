@@ -80,6 +80,24 @@ def parse_name(scene: Scene, name: str) -> ParamRef:
     return ParamRef(name, shape_id, attribute)
 
 
+def disjoint_names(scene: Scene, names: Iterable[str]) -> list[str]:
+    """`names` without repeats, each resolved against `scene`, none part of another.
+
+    Raises:
+        SceneError: an unknown name, or `<id>.points[k]` next to the whole `<id>.points`
+            (setting both would write the vertex twice and count its gradient twice).
+    """
+    names = list(dict.fromkeys(names))
+    refs = [parse_name(scene, n) for n in names]
+    whole = {(r.shape_id, r.attribute) for r in refs if r.index is None}
+    for ref in refs:
+        if ref.index is not None and (ref.shape_id, ref.attribute) in whole:
+            raise SceneError(
+                f"parameters overlap: {ref.name!r} is part of {ref.shape_id}.{ref.attribute}"
+            )
+    return names
+
+
 def param_names(
     scene: Scene, *, geometry_only: bool = False, include_occluders: bool = True
 ) -> list[str]:

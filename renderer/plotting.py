@@ -10,8 +10,9 @@ import io
 import numpy as np
 
 
-def _figure(columns: int, figsize: tuple[float, float]):
-    """A figure with one row of `columns` axes, drawn off-screen.
+def _figure(columns: int, figsize: tuple[float, float], *, rows: int = 1, **grid):
+    """A figure with a grid of `rows` x `columns` axes (`grid`: options of
+    `Figure.subplots`), drawn off-screen.
 
     `matplotlib.figure.Figure` without pyplot: no global backend is selected or changed,
     so importing Reynolds leaves a notebook's plotting alone, and no display is needed.
@@ -19,7 +20,7 @@ def _figure(columns: int, figsize: tuple[float, float]):
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=figsize)
-    return figure, figure.subplots(1, columns, squeeze=False)
+    return figure, figure.subplots(rows, columns, squeeze=False, **grid)
 
 
 def _png(figure) -> bytes:
@@ -96,3 +97,67 @@ def optimisation_curves(
     if title:
         figure.suptitle(title, fontsize=10)
     return _png(figure)
+
+
+RULE_LABELS = {
+    "stratified": "Reynolds, two-sided rule",
+    "iid": "Reynolds, two-sided rule (i.i.d. samples)",
+    "epsilon": "epsilon rule (diffvg)",
+}
+
+
+def sweep_figure(sweep, *, title: str = "") -> bytes:
+    """The exact objective over a parameter sweep (top) and, below, its one-sided
+    derivatives with each rule's mean and 95 % confidence band.
+
+    Args:
+        sweep: a `reynolds.nonsmooth.Sweep`.
+    """
+    figure, axes = _figure(1, (7.0, 6.4), rows=2, sharex=True, height_ratios=(1, 1.6))
+    top, bottom = axes[0][0], axes[1][0]
+    x = sweep.values
+    label = f"{sweep.name}[{sweep.component}]"
+    top.plot(x, sweep.objective, color="black", linewidth=1.4)
+    top.set_ylabel("objective  sum(w * I_exact)")
+    top.grid(True, alpha=0.3)
+    bottom.plot(
+        x, sweep.minus, "v", color="#1f77b4", markersize=5, label="exact d- (left)"
+    )
+    bottom.plot(
+        x, sweep.plus, "^", color="#d62728", markersize=5, label="exact d+ (right)"
+    )
+    colours = {"stratified": "#2ca02c", "iid": "#17becf", "epsilon": "#ff7f0e"}
+    for rule, mean in sweep.means.items():
+        band = 1.96 * np.nan_to_num(sweep.stderrs[rule])
+        colour = colours.get(rule, "#7f7f7f")
+        bottom.plot(
+            x,
+            mean,
+            "o-",
+            markersize=3,
+            color=colour,
+            linewidth=1.1,
+            label=RULE_LABELS.get(rule, rule),
+        )
+        bottom.fill_between(
+            x, mean - band, mean + band, color=colour, alpha=0.25, linewidth=0
+        )
+    bottom.set_xlabel(f"{label} ({_units(sweep.name)})")
+    bottom.set_ylabel(f"d objective / d {label}")
+    bottom.grid(True, alpha=0.3)
+    bottom.legend(
+        fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0
+    )
+    settings = (
+        f"{sweep.repeat} seeds ({sweep.seed}..{sweep.seed + sweep.repeat - 1}), "
+        f"{sweep.spp} spp, edge samples "
+        f"{sweep.edge_samples if sweep.edge_samples else '16 per px of boundary'}; "
+        "bands: mean +- 1.96 standard errors"
+    )
+    figure.suptitle((title + "\n" if title else "") + settings, fontsize=9)
+    return _png(figure)
+
+
+def _units(name: str) -> str:
+    attribute = name.split(".")[-1].split("[")[0]
+    return {"rotate": "degrees", "scale": "factor"}.get(attribute, "pixels")

@@ -8,7 +8,8 @@ from typing import TextIO
 
 
 class ProgressBar:
-    """`update(step, loss)` redraws `label |#####.....| 57/150 loss 1.2e-03 3.1s`."""
+    """`update(step, loss)` redraws `label |#####.....| 57/150 loss 1.2e-03 3.1s`
+    (`update(step)` leaves the loss out)."""
 
     def __init__(
         self, total: int, label: str, *, stream: TextIO | None = None, width: int = 24
@@ -21,12 +22,13 @@ class ProgressBar:
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.last_decile = -1
 
-    def update(self, step: int, loss: float) -> None:
+    def update(self, step: int, loss: float | None = None) -> None:
         done = step + 1
         filled = int(self.width * done / self.total)
         line = (
             f"{self.label} |{'#' * filled}{'.' * (self.width - filled)}| {done}/{self.total} "
-            f"loss {loss:.3e} {time.perf_counter() - self.start:.1f}s"
+            + ("" if loss is None else f"loss {loss:.3e} ")
+            + f"{time.perf_counter() - self.start:.1f}s"
         )
         if self.tty:
             self.stream.write("\r" + line)

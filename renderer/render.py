@@ -36,7 +36,7 @@ def render(
     sampler: str = "jitter",
     arch: str = "auto",
 ) -> np.ndarray:
-    """Monte Carlo estimate of the box-filtered image (DESIGN.md section 1).
+    """Monte Carlo estimate of the box-filtered image (docs/design.md §1).
 
     Args:
         scene: a validated scene.

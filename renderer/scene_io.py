@@ -363,12 +363,16 @@ def parse_scene_text(text: str, *, source: str) -> Scene:
     return parse_scene(data, source=source)
 
 
+def read_bytes(path: str | os.PathLike) -> bytes:
+    """The bytes of a user's file (a regular file of at most MAX_SCENE_BYTES), or a
+    `SceneError` that says why it cannot be read."""
+    return read_input(path, max_bytes=MAX_SCENE_BYTES)
+
+
 def read_text(path: str | os.PathLike) -> str:
-    """The text of a user's scene file (a regular file of at most MAX_SCENE_BYTES), or
-    a `SceneError` that says why it cannot be read."""
-    data = read_input(path, max_bytes=MAX_SCENE_BYTES)
+    """The UTF-8 text of a user's file, or a `SceneError` that says why it cannot be read."""
     try:
-        return data.decode("utf-8")
+        return read_bytes(path).decode("utf-8")
     except UnicodeDecodeError as error:
         raise SceneError(
             f"not UTF-8 text (byte {error.start})", source=str(path)
@@ -384,13 +388,14 @@ def load_scene(path: str | os.PathLike) -> Scene:
     return parse_scene_text(read_text(path), source=str(path))
 
 
-def _round(value: float) -> float | int:
+def plain_number(value: float) -> float | int:
+    """`value` as an int when it is integral (and exactly representable), else as is."""
     # Integral values are written as integers so saved files read like hand-written ones.
     return int(value) if float(value).is_integer() and abs(value) < 2**53 else value
 
 
 def _vec(values: tuple[float, ...]) -> list:
-    return [_round(v) for v in values]
+    return [plain_number(v) for v in values]
 
 
 def scene_to_dict(scene: Scene) -> dict:
@@ -404,18 +409,18 @@ def scene_to_dict(scene: Scene) -> dict:
                 out["fill_rule"] = shape.fill_rule
         elif isinstance(shape, Circle):
             out["center"] = _vec(shape.center)
-            out["radius"] = _round(shape.radius)
+            out["radius"] = plain_number(shape.radius)
         out["fill"] = _vec(shape.fill)
         if shape.opacity != 1.0:
-            out["opacity"] = _round(shape.opacity)
+            out["opacity"] = plain_number(shape.opacity)
         if shape.role != "shape":
             out["role"] = shape.role
         if not shape.transform.is_identity():
             t = shape.transform
             out["transform"] = {
                 "translate": _vec(t.translate),
-                "rotate": _round(t.rotate),
-                "scale": _round(t.scale),
+                "rotate": plain_number(t.rotate),
+                "scale": plain_number(t.scale),
             }
         shapes.append(out)
     data: dict[str, Any] = {"version": FORMAT_VERSION}

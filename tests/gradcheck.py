@@ -8,7 +8,7 @@ from reynolds import Scene
 from reynolds.backward import backward_with_stderr
 from reynolds.validation import agreement_z, exact_gradient, smooth_adjoint
 
-REPEAT = 32  # independent seeds per estimate
+REPEAT = 128  # independent seeds per estimate
 Z_MAX = 5.0  # |t| with 31 degrees of freedom exceeds 5 with probability 2e-5
 
 

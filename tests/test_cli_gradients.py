@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 
 import numpy as np
@@ -161,7 +162,7 @@ def test_check_grad_passes_on_a_smooth_scene(capsys):
             "--params",
             "red.center,blue.points[1],green.opacity",
             "--repeat",
-            "8",
+            "64",
             "--arch",
             ARCH,
         ]
@@ -172,10 +173,7 @@ def test_check_grad_passes_on_a_smooth_scene(capsys):
     assert "red.center[0]" in out and "PASS" in out
 
 
-def test_check_grad_fails_where_the_gradient_does_not_exist(write_json, capsys):
-    # An edge on a pixel line: the exact central difference averages two one-sided
-    # derivatives, the estimate is one of them, with a tiny error bar: check-grad must
-    # flag the disagreement and exit non-zero.
+def _edge_on_pixel_line(write_json):
     shapes = [
         {
             "id": "sq",
@@ -184,22 +182,53 @@ def test_check_grad_fails_where_the_gradient_does_not_exist(write_json, capsys):
             "fill": [1, 1, 1],
         }
     ]
-    path = write_json(scene_dict(8, 6, shapes))
+    return write_json(scene_dict(8, 6, shapes))
+
+
+def test_check_grad_judges_against_the_one_sided_interval(write_json, capsys):
+    # The right edge of the square lies on the pixel line x = 5: the exact one-sided
+    # derivatives of vertex 1's x differ, check-grad prints them as an interval and
+    # passes the estimate, which is their midpoint.
     status = main(
         [
             "check-grad",
-            path,
+            _edge_on_pixel_line(write_json),
             "--params",
             "sq.points[1]",
-            "--repeat",
-            "4",
+            "--arch",
+            ARCH,
+        ]
+    )
+    out = capsys.readouterr().out
+    assert status == 0, out
+    row = next(line for line in out.splitlines() if line.startswith("sq.points[1][0]"))
+    assert "[" in row and row.endswith("PASS")
+    assert out.strip().splitlines()[-1] == "2 passed, 0 failed"
+
+
+def test_check_grad_fails_without_the_boundary_term(write_json, capsys, monkeypatch):
+    # check-grad must catch a wrong gradient: with the boundary term replaced by zeros
+    # (the naive estimator's answer for geometry) the vertex gradient fails.
+    # The module, not the function of the same name that `reynolds` exports.
+    backward_module = importlib.import_module("reynolds.backward")
+
+    def no_boundary(buffers, pieces, adjoint, **_options):
+        return np.zeros((buffers.verts.shape[0], 2)), np.zeros((buffers.num_shapes, 3))
+
+    monkeypatch.setattr(backward_module, "boundary_adjoint", no_boundary)
+    status = main(
+        [
+            "check-grad",
+            _edge_on_pixel_line(write_json),
+            "--params",
+            "sq.points[1]",
             "--arch",
             ARCH,
         ]
     )
     out = capsys.readouterr().out
     assert status == 1
-    assert "FAIL" in out and out.strip().splitlines()[-1].endswith("1 failed")
+    assert "FAIL" in out and out.strip().splitlines()[-1].endswith("2 failed")
 
 
 def test_gradimage_writes_a_figure(tmp_path):
@@ -289,3 +318,25 @@ def test_derivative_images_and_differences_respect_parameter_bounds():
         ).all()
     fd = finite_difference_gradient(scene, ones, params=["c.radius"], arch=ARCH)
     assert np.isfinite(fd["c.radius"])
+
+
+def test_nonsmooth_writes_the_figure_and_its_numbers(write_json, tmp_path, capsys):
+    figure, data = tmp_path / "sweep.png", tmp_path / "sweep.json"
+    args = ["nonsmooth", _edge_on_pixel_line(write_json), "--param", "sq.rotate"]
+    options = ["--points", "5", "--repeat", "2", "--arch", ARCH]
+    assert main(args + ["-o", str(figure), "--data", str(data)] + options) == 0
+    assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    numbers = json.loads(data.read_text())
+    assert len(numbers["values"]) == 5 and numbers["seeds"] == [0, 1]
+    assert set(numbers["estimates"]) == {"stratified", "epsilon"}
+    # At the scene's own value the square's right edge lies on x = 5: a kink.
+    assert numbers["d_minus"][2] != pytest.approx(numbers["d_plus"][2], abs=1e-3)
+
+
+def test_nonsmooth_refuses_a_colour_parameter(write_json, tmp_path, capsys):
+    out = tmp_path / "sweep.png"
+    args = ["nonsmooth", _edge_on_pixel_line(write_json), "--param", "sq.fill"]
+    assert main(args + ["-o", str(out), "--arch", ARCH]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "colour parameter" in err and "\n" not in err
+    assert not out.exists()

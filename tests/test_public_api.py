@@ -10,7 +10,7 @@ def test_every_public_name_imports():
 
 
 def test_design_names_are_public():
-    # DESIGN.md section 6: the names tools, tests and users share.
+    # docs/design.md §7: the names tools, tests and users share.
     for name in (
         "load_scene",
         "save_scene",

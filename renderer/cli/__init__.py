@@ -12,7 +12,13 @@ import sys
 from collections.abc import Callable, Sequence
 
 import reynolds
-from reynolds.cli import gradient_commands, optimize_commands, render_commands
+from reynolds.cli import (
+    gradient_commands,
+    nonsmooth_commands,
+    optimize_commands,
+    render_commands,
+    svg_commands,
+)
 from reynolds.cli.options import Parser
 from reynolds.cli.signals import interrupted_status, sigterm_interrupts
 from reynolds.errors import SceneError
@@ -28,7 +34,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--version", action="version", version=f"reynolds {reynolds.__version__}"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (render_commands, gradient_commands, optimize_commands):
+    for module in (
+        render_commands,
+        gradient_commands,
+        nonsmooth_commands,
+        optimize_commands,
+        svg_commands,
+    ):
         module.register(sub)
     return parser
 

@@ -157,7 +157,9 @@ def add_edge_sampling(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--edge-sampling",
-        choices=("stratified", "iid"),
+        choices=("stratified", "iid", "epsilon"),
         default="stratified",
-        help="edge samples stratified along the boundary length (default) or i.i.d.",
+        help="edge samples stratified along the boundary length (default), i.i.d., or "
+        "epsilon: stratified with diffvg's rule of evaluating the jump 1e-4 px off the "
+        "edge (biased at coincident edges; for comparison)",
     )
