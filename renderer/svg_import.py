@@ -28,7 +28,7 @@ from reynolds.scene import (
     Transform,
     Vec2,
 )
-from reynolds.scene_io import read_bytes
+from reynolds.scene_io import parse_scene, read_bytes, scene_to_dict
 from reynolds.srgb import srgb_to_linear
 from reynolds.svg_geometry import canvas_map, path_polygon
 from reynolds.svg_style import EFFECTS, Style, declarations, inherit
@@ -498,6 +498,9 @@ def parse_svg(data: bytes, *, source: str) -> tuple[Scene, list[SvgWarning]]:
     """
     importer = _Importer(source)
     scene = importer.run(parse_xml(data, source=source))
+    # What the scene loader would refuse (an id with a control character, a value
+    # beyond the limits) is refused here, with the scene path of the fault.
+    parse_scene(scene_to_dict(scene), source=source)
     return scene, importer.warnings
 
 

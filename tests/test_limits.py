@@ -295,3 +295,26 @@ def test_subnormal_numbers_load_as_zero():
     # file would load differently before and after the first render.
     data = scene_dict(8, 6, [{**TRIANGLE, "fill": [1e-310, 0.5, 5e-324]}])
     assert parse_scene(data).shapes[0].fill == (0.0, 0.5, 0.0)
+
+
+@pytest.mark.parametrize(
+    "circle, where",
+    [
+        ('id="c" cx="3" cy="3" r="1e20"', "shapes[0].radius"),
+        ('id="a&#10;b" cx="3" cy="3" r="2"', "shapes[0].id"),
+    ],
+    ids=["radius-1e20", "newline-in-id"],
+)
+def test_svg_import_meets_the_loader_rules(circle, where, tmp_path, capsys):
+    # An imported scene is one the loader would accept, or the import is refused: else
+    # `import-svg` would write a scene file that cannot be read back.
+    svg = tmp_path / "in.svg"
+    svg.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="6">'
+        f'<rect width="8" height="6" fill="white"/><circle {circle} fill="red"/></svg>'
+    )
+    out = tmp_path / "out.json"
+    assert main(["import-svg", str(svg), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {svg}: {where}: ") and err.count("\n") == 1
+    assert not out.exists()
