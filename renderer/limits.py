@@ -6,8 +6,8 @@ points by products that cancel (edge functions, squared distances), so the error
 edge's position grows with the magnitude B of the coordinates involved. Measured over
 random segments and arcs that cross a 4096 px canvas, with both ends (or the centre and
 radius) near magnitude B, the largest misplacement of the edge is about 1.1e-7 B:
-0.01 px at B = 1e5, 0.1 px at 1e6, a whole pixel at 1e7; at 2e19 the products overflow
-and a shape vanishes. `MAX_COORDINATE` = 1e5 px keeps every edge within 0.01 px of its
+0.01 px at B = 1e5, 0.1 px at 1e6, a whole pixel at 1e7 (`tools/float32_resolution.py`);
+at 2e19 the products overflow and a shape vanishes. `MAX_COORDINATE` = 1e5 px keeps every edge within 0.01 px of its
 float64 position. Pixel samples sit at `column + u` in float32: on a canvas side of at
 most 65,536 px they are resolved to 1/128 px or better.
 
