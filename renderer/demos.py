@@ -118,12 +118,20 @@ def run_demo(
     *,
     steps: int | None = None,
     seed: int = 0,
+    spp: int | None = None,
+    sampler: str = "jitter",
+    edge_samples: int | None = None,
+    edge_sampling: str = "stratified",
     arch: str = "auto",
     progress: bool = True,
 ) -> DemoResult:
     """Optimise the demo's start scene towards its target with each of its estimators, from
     the same start and seed, and write result.json, history.json, loss.png and
-    progress.gif into `out_dir`."""
+    progress.gif into `out_dir`.
+
+    `steps` and `spp` override the demo's own settings (with `spp`, the pixel samples
+    stay fixed instead of growing to the demo's spp_final); sampler, edge_samples and
+    edge_sampling are as in `optimize`."""
     steps = steps or demo.steps
     target_image = render_exact(demo.target)
     every = max(1, steps // FRAMES)
@@ -146,8 +154,11 @@ def run_demo(
             steps=steps,
             optimizer=demo.optimizer,
             lr=demo.lr,
-            spp=demo.spp,
-            spp_final=demo.spp_final,
+            spp=spp or demo.spp,
+            spp_final=None if spp else demo.spp_final,
+            sampler=sampler,
+            edge_samples=edge_samples,
+            edge_sampling=edge_sampling,
             seed=seed,
             reference=demo.target,
             estimator=estimator,

@@ -14,7 +14,7 @@ Methods:
 from __future__ import annotations
 
 import numpy as np
-from reynolds.backward import edge_sample_count
+from reynolds.backward import EDGE_SAMPLINGS, edge_sample_count
 from reynolds.errors import SceneError
 from reynolds.exact import circle_segment_counts, render_exact_image
 from reynolds.frames import frames_of
@@ -77,15 +77,23 @@ def derivative_image(
     edge_samples: int | None = None,
     seed: int = 0,
     sampler: str = "jitter",
+    edge_sampling: str = "stratified",
     arch: str = "auto",
 ) -> np.ndarray:
     """dI/dtheta `[height, width, 3]` float64 for component `component` of parameter `name`.
+
+    `edge_sampling` ("stratified", "iid" or "epsilon") chooses the boundary rule of the
+    "reynolds" method, as in `backward`.
 
     Raises:
         SceneError: unknown parameter or component out of range.
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if edge_sampling not in EDGE_SAMPLINGS:
+        raise ValueError(
+            f"edge_sampling must be one of {EDGE_SAMPLINGS}, got {edge_sampling!r}"
+        )
     ref = parse_name(scene, name)
     size = get_param(scene, name).size
     if not 0 <= component < size:
@@ -123,6 +131,8 @@ def derivative_image(
         velocity_circle,
         samples=edge_samples,
         seed=derive_seed(seed, 1),
+        stratified=edge_sampling != "iid",
+        epsilon=edge_sampling == "epsilon",
         arch=arch,
     )
 
@@ -147,7 +157,8 @@ def derivative_figure(
     diverging scale set by the last panel (the exact one, when included).
 
     Args:
-        **options: passed to `derivative_image` (spp, edge_samples, seed, sampler, arch).
+        **options: passed to `derivative_image` (spp, edge_samples, seed, sampler,
+            edge_sampling, arch).
     """
     from reynolds.plotting import derivative_panels
 

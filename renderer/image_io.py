@@ -50,15 +50,20 @@ def encode_png(image: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def npy_bytes(array: np.ndarray) -> bytes:
+    """The bytes of an NPY file holding `array` (its dtype kept)."""
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(array), allow_pickle=False)
+    return buffer.getvalue()
+
+
 def write_image(path: str | os.PathLike, image: np.ndarray) -> None:
     """Write an `H x W x 3` float image as PNG (8-bit, clamped) or NPY (float32)."""
     suffix = check_image_path(path)
     if suffix == ".png":
         data = encode_png(image)
     else:
-        buffer = io.BytesIO()
-        np.save(buffer, np.asarray(image, dtype=np.float32))
-        data = buffer.getvalue()
+        data = npy_bytes(np.asarray(image, dtype=np.float32))
     write_atomic(path, data)
 
 
@@ -152,7 +157,16 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
     if suffix == ".png":
         image = _decode_png(data, source)
     else:
-        image = _decode_npy(data, source).astype(np.float64)
+        array = _decode_npy(data, source)
+        if not np.issubdtype(array.dtype, np.floating):
+            # A 0-255 array read as linear values would give a loss 65,000 times too
+            # large without any other sign of trouble.
+            raise SceneError(
+                f"NPY image has dtype {array.dtype}: images are floats, linear, in [0, 1] "
+                "(for 8-bit values save image / 255 as float32, or use a PNG)",
+                source=source,
+            )
+        image = array.astype(np.float64)
     if image.ndim != 3 or image.shape[2] != 3:
         raise SceneError(
             f"expected an H x W x 3 image, got shape {image.shape}", source=source

@@ -225,6 +225,8 @@ def optimize(
     spp: int = 8,
     spp_final: int | None = None,
     edge_samples: int | None = None,
+    sampler: str = "jitter",
+    edge_sampling: str = "stratified",
     seed: int = 0,
     reference: Scene | None = None,
     stop_loss: float | None = None,
@@ -247,6 +249,8 @@ def optimize(
         loss: "l2" or "l1".
         spp, spp_final: pixel samples per pixel, growing geometrically to spp_final.
         edge_samples: edge samples per step (default: 16 per pixel of boundary).
+        sampler, edge_sampling: the pixel sampler and the boundary rule, as in
+            `backward`.
         seed: base seed; step k uses seed + k, so every step has fresh samples.
         reference: the true scene, when known: its parameter errors go in the history.
         stop_loss: stop once the step's loss falls below this.
@@ -286,6 +290,8 @@ def optimize(
                 params=names,
                 spp=n,
                 edge_samples=edge_samples,
+                sampler=sampler,
+                edge_sampling=edge_sampling,
                 seed=(seed + step) % 2**32,
                 estimator=estimator,
                 arch=arch,

@@ -61,8 +61,11 @@ def parse_name(scene: Scene, name: str) -> ParamRef:
     try:
         shape = scene.shape(shape_id)
     except KeyError:
+        known = ", ".join(repr(shape.id) for shape in scene.shapes[:20])
+        more = f" and {len(scene.shapes) - 20} more" if len(scene.shapes) > 20 else ""
         raise SceneError(
-            f"unknown parameter {name!r}: no shape with id {shape_id!r}"
+            f"unknown parameter {name!r}: no shape with id {shape_id!r} "
+            f"(ids: {known or 'none'}{more})"
         ) from None
     allowed = KIND_ATTRIBUTES[type(shape)]
     if attribute not in allowed:

@@ -56,44 +56,86 @@ def derivative_panels(
     return _png(figure)
 
 
+COLOUR_ATTRIBUTES = ("fill", "opacity", "background")
+RUN_STYLES = ("-", "--", ":", "-.")
+
+
+def _is_colour(name: str) -> bool:
+    return name.split(".")[-1].split("[")[0] in COLOUR_ATTRIBUTES
+
+
 def optimisation_curves(
     curves: dict[str, np.ndarray],
     errors: dict[str, dict[str, np.ndarray]] | None = None,
     *,
     title: str = "",
 ) -> bytes:
-    """Loss per step (log scale) for one or more runs, and optionally parameter errors.
+    """Loss per step (log scale) for one or more runs and, optionally, parameter errors:
+    geometry (pixels; rotations in degrees) and colour (linear units) in panels of their
+    own. A parameter keeps its colour in every run; runs differ by line style; legends
+    sit outside the axes.
 
     Args:
         curves: {run label: `[steps]` loss}.
-        errors: {run label: {error label: `[steps]` error}}, drawn in a second panel.
+        errors: {run label: {parameter name: `[steps]` error}}.
     """
-    panels = 2 if errors else 1
-    figure, axes = _figure(panels, (5.2 * panels, 3.6))
+    from matplotlib.lines import Line2D
+
+    runs = list(curves)
+    styles = {run: RUN_STYLES[i % len(RUN_STYLES)] for i, run in enumerate(runs)}
+    names = list(dict.fromkeys(n for series in (errors or {}).values() for n in series))
+    groups = [
+        (label, [n for n in names if _is_colour(n) == colour])
+        for label, colour in (
+            ("geometry error (px; rotate in degrees)", False),
+            ("colour error (linear units)", True),
+        )
+    ]
+    groups = [(label, members) for label, members in groups if members]
+    figure, axes = _figure(1 + len(groups), (4.3 * (1 + len(groups)) + 2.2, 3.6))
     loss_axis = axes[0][0]
-    for label, values in curves.items():
-        loss_axis.plot(np.arange(len(values)), values, label=label, linewidth=1.4)
+    for run, values in curves.items():
+        loss_axis.plot(
+            np.arange(len(values)), values, styles[run], color="black", linewidth=1.3
+        )
     loss_axis.set_yscale("log")
     loss_axis.set_xlabel("step")
-    loss_axis.set_ylabel("image loss")
+    loss_axis.set_ylabel("image loss (mean squared error)")
     loss_axis.grid(True, which="both", alpha=0.3)
-    loss_axis.legend(fontsize=8)
-    if errors:
-        error_axis = axes[0][1]
-        for run, series in errors.items():
-            for label, values in series.items():
-                name = f"{run}: {label}" if len(errors) > 1 else label
-                error_axis.plot(
+    palette = [
+        "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
+        "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f",
+    ]  # fmt: skip
+    colours = {name: palette[i % len(palette)] for i, name in enumerate(names)}
+    for axis, (label, members) in zip(axes[0][1:], groups, strict=True):
+        for run in runs:
+            for name in members:
+                values = (errors or {}).get(run, {}).get(name)
+                if values is None:
+                    continue
+                axis.plot(
                     np.arange(len(values)),
                     np.maximum(values, 1e-6),
-                    label=name,
-                    linewidth=1.2,
+                    styles[run],
+                    color=colours[name],
+                    linewidth=1.1,
                 )
-        error_axis.set_yscale("log")
-        error_axis.set_xlabel("step")
-        error_axis.set_ylabel("parameter error (px, deg, colour)")
-        error_axis.grid(True, which="both", alpha=0.3)
-        error_axis.legend(fontsize=7)
+        axis.set_yscale("log")
+        axis.set_xlabel("step")
+        axis.set_ylabel(label)
+        axis.grid(True, which="both", alpha=0.3)
+    # Legends outside the curves: runs by line style, parameters by colour.
+    handles = [
+        Line2D([], [], color="black", linestyle=styles[r], label=r) for r in runs
+    ]
+    handles += [Line2D([], [], color=colours[n], label=n) for n in names]
+    axes[0][-1].legend(
+        handles=handles,
+        fontsize=8,
+        loc="upper left",
+        bbox_to_anchor=(1.02, 1.0),
+        borderaxespad=0,
+    )
     if title:
         figure.suptitle(title, fontsize=10)
     return _png(figure)

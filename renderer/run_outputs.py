@@ -1,5 +1,5 @@
 """What an optimisation run leaves in its output folder: the recovered scene, the history,
-a loss plot and an animation (target | current | difference, per frame)."""
+a loss plot and an animation (target | each run | each run's difference, per frame)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,8 @@ def _panel(image: np.ndarray, label: str, zoom: int) -> Image.Image:
 def animation_gif(
     target: np.ndarray, trails: dict[str, dict[int, Scene]], *, arch: str = "auto"
 ) -> bytes:
-    """GIF of frames: target | each run's scene at that step | |difference| x4 of the first.
+    """GIF of frames: target | each run's scene at that step | each run's |difference|
+    from the target, x4.
 
     Args:
         target: `[H, W, 3]` target image.
@@ -57,13 +58,14 @@ def animation_gif(
             _panel(image, f"{label}, step {step}", zoom)
             for label, image in zip(labels, images, strict=True)
         ]
-        panels.append(
+        panels += [
             _panel(
-                np.clip(4.0 * np.abs(images[0] - target), 0, 1),
-                f"|{labels[0]} - target| x4",
+                np.clip(4.0 * np.abs(image - target), 0, 1),
+                f"|{label} - target| x4",
                 zoom,
             )
-        )
+            for label, image in zip(labels, images, strict=True)
+        ]
         gap = 4
         frame = Image.new(
             "RGB",

@@ -15,11 +15,10 @@ from reynolds.cli.options import (
     name_list,
     positive_float,
     repeat_count,
-    sample_count,
 )
-from reynolds.derivative_image import derivative_figure
+from reynolds.derivative_image import METHODS, derivative_figure, derivative_image
 from reynolds.errors import SceneError
-from reynolds.image_io import check_image_path, read_array
+from reynolds.image_io import check_image_path, npy_bytes, read_array
 from reynolds.json_text import json_text
 from reynolds.params import get_param, param_names
 from reynolds.render import render
@@ -186,19 +185,23 @@ def cmd_gradimage(args: argparse.Namespace) -> int:
     check_output_folder(args.output)
     scene = load_scene(args.scene)
     checked_params(scene, [args.param], [], option="--param")
+    options = {
+        "component": args.component,
+        "spp": args.spp,
+        "seed": args.seed,
+        "sampler": args.sampler,
+        "arch": args.arch,
+        "edge_samples": args.edge_samples,
+        "edge_sampling": args.edge_sampling,
+    }
+    if args.output.lower().endswith(".npy"):
+        image = derivative_image(scene, args.param, method=args.method, **options)
+        write_atomic(args.output, npy_bytes(image))
+        return 0
     methods = ("reynolds", "fd", "naive") + (("exact",) if args.exact else ())
-    png = derivative_figure(
-        scene,
-        args.param,
-        component=args.component,
-        methods=methods,
-        spp=args.spp,
-        seed=args.seed,
-        sampler=args.sampler,
-        arch=args.arch,
-        edge_samples=args.edge_samples,
+    write_atomic(
+        args.output, derivative_figure(scene, args.param, methods=methods, **options)
     )
-    write_atomic(args.output, png)
     return 0
 
 
@@ -292,14 +295,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=0,
         help="component of a vector parameter (default 0)",
     )
-    p.add_argument("-o", "--output", required=True, help="output PNG")
-    add_sampling(p, spp=64)
     p.add_argument(
-        "--edge-samples",
-        type=sample_count,
-        default=None,
-        help="edge samples (default 16 per pixel of boundary)",
+        "-o",
+        "--output",
+        required=True,
+        help="output: a PNG figure, or an NPY file of the derivative image "
+        "(H x W x 3 float64, by --method)",
     )
+    p.add_argument(
+        "--method",
+        choices=METHODS,
+        default="reynolds",
+        help="the derivative image an NPY output holds (default reynolds)",
+    )
+    add_sampling(p, spp=64)
+    add_edge_sampling(p)
     p.add_argument(
         "--exact", action="store_true", help="add a panel from the exact reference"
     )

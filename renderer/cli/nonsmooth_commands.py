@@ -6,19 +6,16 @@ from __future__ import annotations
 import argparse
 
 from reynolds.atomic import write_atomic
-from reynolds.backward import EDGE_SAMPLINGS
 from reynolds.cli.gradient_commands import _load_adjoint
 from reynolds.cli.options import (
+    add_edge_sampling,
     add_sampling,
     check_output_folder,
     checked_params,
-    name_list,
     positive_float,
     positive_int,
     repeat_count,
-    sample_count,
 )
-from reynolds.errors import SceneError
 from reynolds.image_io import check_image_path
 from reynolds.json_text import json_text
 from reynolds.nonsmooth import sweep
@@ -33,12 +30,6 @@ def cmd_nonsmooth(args: argparse.Namespace) -> int:
         check_output_folder(args.data)
     scene = load_scene(args.scene)
     checked_params(scene, [args.param], [], option="--param")
-    for rule in args.rules:
-        if rule not in EDGE_SAMPLINGS:
-            raise SceneError(
-                f"unknown rule {rule!r} (known: {', '.join(EDGE_SAMPLINGS)})",
-                source="--rules",
-            )
     adjoint = _load_adjoint(args.adjoint, scene) if args.adjoint else None
     result = sweep(
         scene,
@@ -47,7 +38,7 @@ def cmd_nonsmooth(args: argparse.Namespace) -> int:
         adjoint=adjoint,
         half_width=args.half_width,
         points=args.points,
-        rules=args.rules,
+        rules=args.edge_sampling,
         repeat=args.repeat,
         seed=args.seed,
         spp=args.spp,
@@ -90,19 +81,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--points", type=positive_int, default=21, help="swept values (default 21)"
     )
     p.add_argument(
-        "--rules",
-        type=name_list,
-        default=["stratified", "epsilon"],
-        help="boundary rules to compare (default stratified,epsilon)",
-    )
-    p.add_argument(
         "--repeat", type=repeat_count, default=16, help="seeds per value (default 16)"
     )
-    p.add_argument(
-        "--edge-samples",
-        type=sample_count,
-        default=None,
-        help="edge samples (default 16 per pixel of boundary)",
-    )
     add_sampling(p)
+    add_edge_sampling(p, several=("stratified", "epsilon"))
     p.set_defaults(handler=cmd_nonsmooth)

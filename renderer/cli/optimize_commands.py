@@ -7,11 +7,12 @@ import sys
 from pathlib import Path
 
 from reynolds.cli.options import (
+    add_edge_sampling,
+    add_sampling,
     checked_params,
     name_list,
     positive_int,
     sample_count,
-    seed,
 )
 from reynolds.cli.signals import interrupted_status
 from reynolds.demos import FLAGSHIP, demo_names, load_demo, run_demo
@@ -102,6 +103,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
             spp=args.spp,
             spp_final=args.spp_final,
             edge_samples=args.edge_samples,
+            sampler=args.sampler,
+            edge_sampling=args.edge_sampling,
             seed=args.seed,
             reference=reference,
             patience=args.patience,
@@ -159,7 +162,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     out = Path(args.out) / demo.name
     check_run_folder(out)
     print(f"{demo.title}\n{demo.teaches}\n", file=sys.stderr)
-    result = run_demo(demo, out, steps=args.steps, seed=args.seed, arch=args.arch)
+    result = run_demo(
+        demo,
+        out,
+        steps=args.steps,
+        seed=args.seed,
+        spp=args.spp,
+        sampler=args.sampler,
+        edge_samples=args.edge_samples,
+        edge_sampling=args.edge_sampling,
+        arch=args.arch,
+    )
     unit = {"rotate": "deg", "scale": "", "fill": "", "opacity": "", "background": ""}
     print(
         f"{'parameter':<20} {'start error':>12} "
@@ -173,7 +186,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
         print(f"{name:<20} {result.initial_errors[name]:>9.4f} {suffix:<2} {finals}")
     print(
-        f"\npictures: {out}/progress.gif (target | run | difference) and {out}/loss.png"
+        f"\npictures: {out}/progress.gif (target | each run | each run - target) and {out}/loss.png"
     )
     return 0
 
@@ -213,12 +226,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--estimator", choices=("reynolds", "naive"), default="reynolds")
     p.add_argument("--loss", choices=("l2", "l1"), default="l2")
-    p.add_argument(
-        "--spp",
-        type=sample_count,
-        default=4,
-        help="pixel samples per pixel at the start (default 4)",
-    )
+    add_sampling(p, spp=4, spp_help="at the start, default 4")
+    add_edge_sampling(p)
     p.add_argument(
         "--spp-final",
         type=sample_count,
@@ -226,19 +235,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="at the end, growing geometrically (default 16)",
     )
     p.add_argument(
-        "--edge-samples",
-        type=sample_count,
-        default=None,
-        help="edge samples per step (default 16 per pixel of boundary)",
-    )
-    p.add_argument(
         "--patience",
         type=positive_int,
         default=None,
         help="stop when the loss has not improved by 1%% for this many steps",
     )
-    p.add_argument("--seed", type=seed, default=0)
-    p.add_argument("--arch", choices=("auto", "cpu", "gpu"), default="auto")
     p.add_argument("--out", required=True, help="output folder (created if missing)")
     p.set_defaults(handler=cmd_optimize)
 
@@ -258,6 +259,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="override the demo's number of steps",
     )
-    p.add_argument("--seed", type=seed, default=0)
-    p.add_argument("--arch", choices=("auto", "cpu", "gpu"), default="auto")
+    add_sampling(p, spp=None, spp_help="default: the demo's own, growing")
+    add_edge_sampling(p)
     p.set_defaults(handler=cmd_demo)

@@ -126,12 +126,17 @@ def name_list(text: str) -> list[str]:
     return names
 
 
-def add_sampling(parser: argparse.ArgumentParser, *, spp: int = 16) -> None:
+def add_sampling(
+    parser: argparse.ArgumentParser, *, spp: int | None = 16, spp_help: str = ""
+) -> None:
+    """--spp, --seed, --sampler, --arch: the pixel sampling options every command that
+    renders or differentiates takes (spp None: the command's own default, `spp_help`)."""
+    default = spp_help or f"default {spp}"
     parser.add_argument(
         "--spp",
         type=sample_count,
         default=spp,
-        help=f"samples per pixel (default {spp})",
+        help=f"samples per pixel ({default})",
     )
     parser.add_argument("--seed", type=seed, default=0, help="random seed (default 0)")
     parser.add_argument(
@@ -148,18 +153,49 @@ def add_sampling(parser: argparse.ArgumentParser, *, spp: int = 16) -> None:
     )
 
 
-def add_edge_sampling(parser: argparse.ArgumentParser) -> None:
+EDGE_SAMPLING_CHOICES = ("stratified", "iid", "epsilon")
+EDGE_SAMPLING_HELP = (
+    "stratified along the boundary length (default), i.i.d., or epsilon: stratified "
+    "with diffvg's rule of evaluating the jump 1e-4 px off the edge (biased at "
+    "coincident edges; for comparison)"
+)
+
+
+def edge_sampling_list(text: str) -> list[str]:
+    """A comma-separated list of boundary rules, each one of EDGE_SAMPLING_CHOICES."""
+    rules = name_list(text)
+    for rule in rules:
+        if rule not in EDGE_SAMPLING_CHOICES:
+            raise argparse.ArgumentTypeError(
+                f"unknown rule {rule!r} (choose from {', '.join(EDGE_SAMPLING_CHOICES)})"
+            )
+    return rules
+
+
+def add_edge_sampling(
+    parser: argparse.ArgumentParser, *, several: tuple[str, ...] | None = None
+) -> None:
+    """--edge-samples and --edge-sampling: the boundary-term options every command that
+    differentiates takes. With `several` (the default list), --edge-sampling takes a
+    comma-separated list of rules to compare."""
     parser.add_argument(
         "--edge-samples",
         type=sample_count,
         default=None,
         help="edge samples over the whole boundary (default 16 per pixel of boundary length)",
     )
-    parser.add_argument(
-        "--edge-sampling",
-        choices=("stratified", "iid", "epsilon"),
-        default="stratified",
-        help="edge samples stratified along the boundary length (default), i.i.d., or "
-        "epsilon: stratified with diffvg's rule of evaluating the jump 1e-4 px off the "
-        "edge (biased at coincident edges; for comparison)",
-    )
+    if several:
+        parser.add_argument(
+            "--edge-sampling",
+            type=edge_sampling_list,
+            default=list(several),
+            help=f"comma-separated rules to compare (default {','.join(several)}): "
+            + EDGE_SAMPLING_HELP,
+        )
+    else:
+        parser.add_argument(
+            "--edge-sampling",
+            choices=EDGE_SAMPLING_CHOICES,
+            default="stratified",
+            help="edge samples " + EDGE_SAMPLING_HELP,
+        )

@@ -7,6 +7,7 @@ import sys
 
 from reynolds.cli.options import Timer, add_sampling, check_output_folder
 from reynolds.image_io import check_image_path, write_image
+from reynolds.params import KIND_ATTRIBUTES
 from reynolds.render import render, render_exact
 from reynolds.scene_io import load_scene
 
@@ -49,6 +50,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     print(
         f"{args.scene}: valid scene, {scene.canvas.width} x {scene.canvas.height}, {summary}"
     )
+    # The ids and parameter names a user passes to --params, --param and --target.
+    shown = 50
+    for shape in scene.shapes[:shown]:
+        kind = type(shape).__name__.lower()
+        role = ", occluder" if shape.role == "occluder" else ""
+        attributes = ", ".join(KIND_ATTRIBUTES[type(shape)])
+        print(f"  {shape.id} ({kind}{role}): {shape.id}.{{{attributes}}}")
+    if len(scene.shapes) > shown:
+        print(f"  ... and {len(scene.shapes) - shown} more shapes")
+    print("  parameter of the canvas: background")
     return 0
 
 

@@ -1,0 +1,87 @@
+"""The command line fits the hand: shared options everywhere, names listed where a user
+needs them, derivative arrays as arrays, 8-bit NPY targets refused in one line."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import ARCH, SCENES
+from reynolds.cli import build_parser, main
+
+HOUSE = str(SCENES / "house.json")
+SHARED = ["--arch", "--seed", "--spp", "--edge-samples", "--sampler", "--edge-sampling"]
+DIFFERENTIATING = ["grad", "check-grad", "gradimage", "optimize", "nonsmooth", "demo"]
+
+
+def _options(command: str) -> set[str]:
+    sub = next(
+        a
+        for a in build_parser()._actions
+        if a.__class__.__name__ == "_SubParsersAction"
+    )
+    return {
+        o for action in sub.choices[command]._actions for o in action.option_strings
+    }
+
+
+@pytest.mark.parametrize("command", DIFFERENTIATING)
+def test_every_differentiating_command_takes_every_shared_option(command):
+    assert set(SHARED) <= _options(command)
+
+
+def test_render_takes_the_pixel_sampling_options():
+    assert {"--arch", "--seed", "--spp", "--sampler"} <= _options("render")
+
+
+def test_validate_lists_shape_ids_and_parameter_names(capsys):
+    assert main(["validate", HOUSE]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "roof (polygon): roof.{points, fill, opacity, translate, rotate, scale}" in out
+    )
+    assert "sun (circle): sun.{center, radius," in out
+    assert "post (polygon, occluder)" in out and "background" in out
+
+
+def test_unknown_shape_lists_the_ids_that_exist(tmp_path, capsys):
+    adjoint = tmp_path / "w.npy"
+    np.save(adjoint, np.zeros((96, 128, 3)))
+    status = main(["grad", HOUSE, "--adjoint", str(adjoint), "--params", "moon.center"])
+    assert status == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("no shape with id 'moon' (ids: 'roof', 'sun', 'post')"), err
+
+
+def test_an_8_bit_npy_target_is_refused(tmp_path, capsys):
+    target = tmp_path / "t.npy"
+    np.save(target, np.full((96, 128, 3), 200, dtype=np.uint8))
+    assert main(["grad", HOUSE, "--target", str(target), "--arch", ARCH]) == 2
+    err = capsys.readouterr().err.strip()
+    assert (
+        err.startswith(f"error: {target}: NPY image has dtype uint8")
+        and "\n" not in err
+    )
+
+
+def test_gradimage_writes_the_derivative_array_to_npy(tmp_path):
+    out = tmp_path / "d.npy"
+    args = ["gradimage", HOUSE, "--param", "sun.radius", "-o", str(out)]
+    assert main(args + ["--spp", "4", "--arch", ARCH]) == 0
+    image = np.load(out, allow_pickle=False)
+    assert image.shape == (96, 128, 3) and image.dtype == np.float64
+    # The boundary of the sun moves: its pixels change, far-away ones do not.
+    assert np.abs(image[20, 100 - 12]).sum() > 0 and np.all(image[90, 5] == 0)
+
+
+def test_gradimage_method_selects_the_array(tmp_path):
+    # --method exact writes the exact derivative image: its sum is the exact gradient of
+    # sum(image), computed independently by `exact_gradient`.
+    from reynolds import exact_gradient, load_scene
+
+    out = tmp_path / "d.npy"
+    args = ["gradimage", HOUSE, "--param", "sun.radius", "-o", str(out)]
+    assert main(args + ["--method", "exact", "--arch", ARCH]) == 0
+    scene = load_scene(HOUSE)
+    ones = np.ones((96, 128, 3))
+    expected = exact_gradient(scene, ones, params=["sun.radius"])["sun.radius"]
+    assert np.load(out).sum() == pytest.approx(float(expected), rel=1e-6)
