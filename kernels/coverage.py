@@ -304,7 +304,9 @@ def composite(sc: ti.template(), tile, depth, x, y, background):
     (float32 or float64).
     """
     c = background * 0.0
-    transmittance = background[0] * 0.0 + 1.0
+    # 1 in the precision of the background, so that 1 - a is float64 in float64 mode.
+    one = background[0] * 0.0 + 1.0
+    transmittance = one
     t0 = sc.tile_start[tile]
     for t in range(depth):
         k = sc.tile_shapes[t0 + depth - 1 - t]
@@ -314,7 +316,7 @@ def composite(sc: ti.template(), tile, depth, x, y, background):
         if inside:
             a = sc.opacity[k]
             c += transmittance * a * fill_color(sc, k)
-            transmittance *= 1.0 - a
+            transmittance *= one - a
             if transmittance <= 0.0:
                 break
     return c + transmittance * background
@@ -343,21 +345,21 @@ def composite_sides(sc: ti.template(), tile, depth, x, y, background, own, nx, n
         fill = fill_color(sc, k)
         if k == own:
             c_in_plus += t_in_plus * a * fill
-            t_in_plus *= 1.0 - a
+            t_in_plus *= one - a
             c_in_minus += t_in_minus * a * fill
-            t_in_minus *= 1.0 - a
+            t_in_minus *= one - a
         elif overlaps_box(sc, k, x, y, x, y):
             plus, minus = inside_beside(sc, k, x, y, nx, ny)
             if plus:
                 c_in_plus += t_in_plus * a * fill
                 c_out_plus += t_out_plus * a * fill
-                t_in_plus *= 1.0 - a
-                t_out_plus *= 1.0 - a
+                t_in_plus *= one - a
+                t_out_plus *= one - a
             if minus:
                 c_in_minus += t_in_minus * a * fill
                 c_out_minus += t_out_minus * a * fill
-                t_in_minus *= 1.0 - a
-                t_out_minus *= 1.0 - a
+                t_in_minus *= one - a
+                t_out_minus *= one - a
         if (
             ti.max(ti.max(t_in_plus, t_out_plus), ti.max(t_in_minus, t_out_minus))
             <= 0.0
