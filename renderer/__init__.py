@@ -18,6 +18,9 @@ from reynolds.params import ParamVector, get_param, param_names, set_param
 from reynolds.render import render, render_exact
 from reynolds.scene import Canvas, Circle, Polygon, Scene, Transform
 from reynolds.scene_io import load_scene, parse_scene, save_scene, scene_to_dict
+from reynolds.sgd_derivatives import differentiate_iterates
+from reynolds.sgd_problem import BlendTarget, L2Weight, SceneParameter
+from reynolds.sgd_reference import exact_reference
 from reynolds.svg_export import save_svg
 from reynolds.svg_import import load_svg
 from reynolds.validation import (
@@ -34,13 +37,16 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0+unknown"
 
 __all__ = [
+    "BlendTarget",
     "Canvas",
     "Circle",
+    "L2Weight",
     "OneSidedGradient",
     "ParamVector",
     "Polygon",
     "Scene",
     "SceneError",
+    "SceneParameter",
     "SvgWarning",
     "Transform",
     "backward",
@@ -48,8 +54,10 @@ __all__ = [
     "demo_names",
     "derivative_figure",
     "derivative_image",
+    "differentiate_iterates",
     "exact_gradient",
     "exact_one_sided",
+    "exact_reference",
     "example_names",
     "example_scene",
     "finite_difference_gradient",
