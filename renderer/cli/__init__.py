@@ -17,6 +17,7 @@ from reynolds.cli import (
     nonsmooth_commands,
     optimize_commands,
     render_commands,
+    sgd_commands,
     svg_commands,
 )
 from reynolds.cli.options import Parser
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         gradient_commands,
         nonsmooth_commands,
         optimize_commands,
+        sgd_commands,
         svg_commands,
     ):
         module.register(sub)
