@@ -149,9 +149,15 @@ def cmd_sgd_derivatives(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     # Newton starts from the last iterate: the local minimiser the run approaches.
-    reference = exact_reference(
-        scene, target, params=names, hyper=hyper, start=run.x[-1]
-    )
+    try:
+        reference = exact_reference(
+            scene, target, params=names, hyper=hyper, start=run.x[-1]
+        )
+    except SceneError as error:
+        raise SceneError(
+            f"{error.message} (Newton started from the last iterate: did the run "
+            "converge?)"
+        ) from None
     record = run_record(run, reference)
     files = {
         "derivatives.json": json_text(record, indent=1).encode(),
