@@ -184,13 +184,16 @@ def circle_figure(record: dict) -> bytes:
             axis.semilogy(run[key], color=colour, linewidth=1.1, label=method)
             _style(axis, "step k", label)
         J = np.asarray(run["J_first_seed"])
-        style = "-" if run_index == 0 else "-."
+        # Later runs dash-dotted, thicker and on top, so that a run whose J_k stays
+        # at 0 (naive) is not hidden under the others.
+        first = run_index == 0
         for i, name in enumerate(names):
             axes[0][2].plot(
                 J[:, i],
                 color=COLOURS[i + 2],
-                linestyle=style,
-                linewidth=1.0,
+                linestyle="-" if first else "-.",
+                linewidth=1.0 if first else 2.0,
+                zorder=2 if first else 3,
                 label=f"{method}: dx/dtheta {name}",
             )
     for i, name in enumerate(names):

@@ -8,7 +8,7 @@ write the numbers behind each figure next to it (sgd-*.json).
 - sgd-naive: naive autodiff against Reynolds: the geometric J_k never moves.
 
 The problems, seeds, step sizes and sample counts are the presets' defaults in
-`reynolds.sgd_experiments`; each figure's title repeats them. About 2-3 minutes in all
+`reynolds.sgd_experiments`; each figure's title repeats them. About 80 s in all
 on two CPU cores.
 
     python tools/sgd_figures.py [--out docs/images] [--only sgd-inverse,...]
@@ -36,6 +36,18 @@ PRESETS = {
 }
 
 
+def rounded(value):
+    """`value` with every float rounded to 7 significant digits (smaller JSON files;
+    far below the plotted differences)."""
+    if isinstance(value, float):
+        return float(f"{value:.7g}")
+    if isinstance(value, dict):
+        return {k: rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [rounded(v) for v in value]
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -56,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         record = run()
         (out / f"{name}.png").write_bytes(draw(record))
-        (out / f"{name}.json").write_text(json.dumps(record) + "\n")
+        (out / f"{name}.json").write_text(json.dumps(rounded(record)) + "\n")
         print(f"{name}: {time.perf_counter() - start:.1f} s", file=sys.stderr)
     return 0
 
