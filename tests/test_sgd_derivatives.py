@@ -165,6 +165,25 @@ def test_exact_reference_and_exact_iterates_on_the_quadratic_instance():
     assert np.abs(run.x[-1] - TRUE_X).max() < 1e-6
 
 
+def test_exact_reference_for_an_l2_weight_matches_the_closed_form():
+    # F = mean((A x + b - T)^2) + (w/2)||x - x_0||^2 with T realised at x_true:
+    # x* = (H + w I)^-1 (H x_true + w x_0) and J* = dx*/dw = -(H + w I)^-1 (x* - x_0),
+    # with H the Hessian of the squared error alone (from the w = 0 reference; F is
+    # quadratic, so H is exact to rounding).
+    scene, target, blend = colour_problem()
+    hessian = exact_reference(scene, target, params=COLOUR_PARAMS, hyper=blend).hessian
+    weight, x0 = 0.05, np.full(6, 0.5)
+    shifted = hessian + weight * np.eye(6)
+    x_star = np.linalg.solve(shifted, hessian @ TRUE_X + weight * x0)
+    reference = exact_reference(
+        scene, target, params=COLOUR_PARAMS, hyper=L2Weight(weight)
+    )
+    np.testing.assert_allclose(reference.x_star, x_star, atol=1e-10)
+    np.testing.assert_allclose(
+        reference.J_star, -np.linalg.solve(shifted, x_star - x0), atol=1e-9
+    )
+
+
 def test_constant_step_plateau_shrinks_when_the_step_is_halved():
     # Plateau: RMS of ||J_k - J*|| over 4 runs (seeds 0, 1e5, 2e5, 3e5) and steps
     # 60..119 (4 spp). Near J* the error follows e' = (1 - a lambda) e - a noise, whose
