@@ -131,7 +131,7 @@ def learning_rates(lr: dict[str, float] | None) -> dict[str, float]:
     return {**DEFAULT_LR, **(lr or {})}
 
 
-def _per_component(
+def per_component(
     scene: Scene, view: ParamVector, table: dict[str, float], default: float
 ) -> np.ndarray:
     out = np.empty(view.size)
@@ -269,9 +269,9 @@ def optimize(
         raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
     names = disjoint_names(scene, default_params(scene) if params is None else params)
     view = ParamVector(scene, names)
-    base_lr = _per_component(scene, view, learning_rates(lr), 0.01)
-    lower = _per_component(scene, view, LOWER_BOUND, -np.inf)
-    upper = _per_component(scene, view, UPPER_BOUND, np.inf)
+    base_lr = per_component(scene, view, learning_rates(lr), 0.01)
+    lower = per_component(scene, view, LOWER_BOUND, -np.inf)
+    upper = per_component(scene, view, UPPER_BOUND, np.inf)
     init, update = (
         (adam_init, adam_update) if optimizer == "adam" else (sgd_init, sgd_update)
     )

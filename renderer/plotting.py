@@ -10,7 +10,7 @@ import io
 import numpy as np
 
 
-def _figure(columns: int, figsize: tuple[float, float], *, rows: int = 1, **grid):
+def new_figure(columns: int, figsize: tuple[float, float], *, rows: int = 1, **grid):
     """A figure with a grid of `rows` x `columns` axes (`grid`: options of
     `Figure.subplots`), drawn off-screen.
 
@@ -23,7 +23,7 @@ def _figure(columns: int, figsize: tuple[float, float], *, rows: int = 1, **grid
     return figure, figure.subplots(rows, columns, squeeze=False, **grid)
 
 
-def _png(figure) -> bytes:
+def png_bytes(figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     return buffer.getvalue()
@@ -40,7 +40,9 @@ def derivative_panels(
         label: colour-bar label.
     """
     height, width = panels[0][1].shape
-    figure, axes = _figure(len(panels), (3.2 * len(panels), 3.2 * height / width + 0.9))
+    figure, axes = new_figure(
+        len(panels), (3.2 * len(panels), 3.2 * height / width + 0.9)
+    )
     image = None
     for axis, (title, values) in zip(axes[0], panels, strict=True):
         image = axis.imshow(
@@ -53,7 +55,7 @@ def derivative_panels(
         image, ax=axes[0].tolist(), orientation="horizontal", fraction=0.06, pad=0.04
     )
     bar.set_label(label, fontsize=9)
-    return _png(figure)
+    return png_bytes(figure)
 
 
 COLOUR_ATTRIBUTES = ("fill", "opacity", "background")
@@ -92,7 +94,7 @@ def optimisation_curves(
         )
     ]
     groups = [(label, members) for label, members in groups if members]
-    figure, axes = _figure(1 + len(groups), (4.3 * (1 + len(groups)) + 2.2, 3.6))
+    figure, axes = new_figure(1 + len(groups), (4.3 * (1 + len(groups)) + 2.2, 3.6))
     loss_axis = axes[0][0]
     for run, values in curves.items():
         loss_axis.plot(
@@ -138,7 +140,7 @@ def optimisation_curves(
     )
     if title:
         figure.suptitle(title, fontsize=10)
-    return _png(figure)
+    return png_bytes(figure)
 
 
 RULE_LABELS = {
@@ -155,7 +157,9 @@ def sweep_figure(sweep, *, title: str = "") -> bytes:
     Args:
         sweep: a `reynolds.nonsmooth.Sweep`.
     """
-    figure, axes = _figure(1, (7.0, 6.4), rows=2, sharex=True, height_ratios=(1, 1.6))
+    figure, axes = new_figure(
+        1, (7.0, 6.4), rows=2, sharex=True, height_ratios=(1, 1.6)
+    )
     top, bottom = axes[0][0], axes[1][0]
     x = sweep.values
     label = f"{sweep.name}[{sweep.component}]"
@@ -197,7 +201,7 @@ def sweep_figure(sweep, *, title: str = "") -> bytes:
         "bands: mean +- 1.96 standard errors"
     )
     figure.suptitle((title + "\n" if title else "") + settings, fontsize=9)
-    return _png(figure)
+    return png_bytes(figure)
 
 
 def _units(name: str) -> str:

@@ -41,10 +41,10 @@ from reynolds.errors import SceneError
 from reynolds.kernels.rng import derive_seed
 from reynolds.optimize import (
     AdamState,
-    _per_component,
     adam_init,
     adam_update,
     learning_rates,
+    per_component,
 )
 from reynolds.params import ParamVector, parse_name
 from reynolds.render import check_sampling
@@ -152,7 +152,7 @@ def step_rates(problem: Problem, lr: float | dict[str, float]) -> np.ndarray:
         missing = sorted(kinds - set(lr))
         if missing:
             raise SceneError(f"no learning rate for {', '.join(missing)}")
-        rates = _per_component(problem.scene, problem.view, lr, np.nan)
+        rates = per_component(problem.scene, problem.view, lr, np.nan)
     else:
         rates = np.full(problem.view.size, float(lr))
     if not np.all(rates > 0) or not np.all(np.isfinite(rates)):

@@ -8,7 +8,7 @@ and sample counts. Legends sit outside the axes so that they hide no data.
 from __future__ import annotations
 
 import numpy as np
-from reynolds.plotting import _figure, _png
+from reynolds.plotting import new_figure, png_bytes
 
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#17becf")
 
@@ -51,7 +51,7 @@ def _style(axis, xlabel: str, ylabel: str) -> None:
 def plateau_figure(record: dict) -> bytes:
     """(a) constant steps: RMS of ||J_k - J*|| and ||x_k - x*|| over the seeds, per
     step size, with each plateau (RMS over the second half) dashed."""
-    figure, axes = _figure(2, (11.0, 4.4))
+    figure, axes = new_figure(2, (11.0, 4.4))
     for axis, key, label in (
         (axes[0][0], "J", "||J_k - J*||, RMS over seeds"),
         (axes[0][1], "x", "||x_k - x*||, RMS over seeds"),
@@ -77,13 +77,13 @@ def plateau_figure(record: dict) -> bytes:
         f"{len(record['seeds'])} runs ({_seeds(record)}), {record['steps']} steps",
         fontsize=8,
     )
-    return _png(figure)
+    return png_bytes(figure)
 
 
 def inverse_figure(record: dict) -> bytes:
     """(a) steps a0 / k: mean squares in log-log, the log(k)^2 / k guide (matched at the
     start of the fit) and the fitted slopes."""
-    figure, axes = _figure(1, (7.5, 5.0))
+    figure, axes = new_figure(1, (7.5, 5.0))
     axis = axes[0][0]
     k = np.asarray(record["k"], dtype=float)
     start = record["fit_from"]
@@ -126,12 +126,12 @@ def inverse_figure(record: dict) -> bytes:
         f"{record['steps']} steps",
         fontsize=8,
     )
-    return _png(figure)
+    return png_bytes(figure)
 
 
 def interpolation_figure(record: dict) -> bytes:
     """(b) interpolation: errors on a semilog scale with the fitted linear rates."""
-    figure, axes = _figure(1, (7.5, 4.6))
+    figure, axes = new_figure(1, (7.5, 4.6))
     axis = axes[0][0]
     for colour, key, label in (
         (COLOURS[0], "J_error", "||J_k - J*||"),
@@ -161,13 +161,13 @@ def interpolation_figure(record: dict) -> bytes:
         f"a = {record['rate']:g}, seed {record['seed']}, {record['steps']} steps",
         fontsize=8,
     )
-    return _png(figure)
+    return png_bytes(figure)
 
 
 def circle_figure(record: dict) -> bytes:
     """(c) or (d): RMS errors of x_k and J_k per gradient estimator (left, middle) and
     the first run's J_k components against J* (right)."""
-    figure, axes = _figure(3, (15.0, 4.4))
+    figure, axes = new_figure(3, (15.0, 4.4))
     reference = record["problem"]["reference"]
     j_star = np.concatenate([np.ravel(v) for v in reference["J_star"].values()])
     names = [
@@ -214,12 +214,12 @@ def circle_figure(record: dict) -> bytes:
         f"{len(record['seeds'])} runs ({_seeds(record)}), {record['steps']} steps",
         fontsize=8,
     )
-    return _png(figure)
+    return png_bytes(figure)
 
 
 def run_figure(record: dict) -> bytes:
     """A `reynolds sgd-derivatives` run: loss, ||x_k - x*|| and ||J_k - J*|| per step."""
-    figure, axes = _figure(3, (13.5, 3.8))
+    figure, axes = new_figure(3, (13.5, 3.8))
     history = record["history"]
     for axis, key, label in (
         (axes[0][0], "loss", "F estimate (image loss + regulariser)"),
@@ -240,4 +240,4 @@ def run_figure(record: dict) -> bytes:
         f"{settings['steps']} steps",
         fontsize=8,
     )
-    return _png(figure)
+    return png_bytes(figure)

@@ -30,7 +30,7 @@ TRIANGLE = scene_dict(
 )
 
 
-def _png(width: int, height: int) -> bytes:
+def png_bytes(width: int, height: int) -> bytes:
     buffer = io.BytesIO()
     pixels = np.random.default_rng(0).integers(0, 255, (height, width, 3), np.uint8)
     Image.fromarray(pixels).save(buffer, format="PNG")
@@ -94,8 +94,8 @@ def test_bad_arrays_are_one_line_errors(
 @pytest.mark.parametrize(
     "case, data, text",
     [
-        ("truncated", _png(30, 20)[:500], "not a readable PNG image"),
-        ("header-only", _png(30, 20)[:40], "not a readable PNG image"),
+        ("truncated", png_bytes(30, 20)[:500], "not a readable PNG image"),
+        ("header-only", png_bytes(30, 20)[:40], "not a readable PNG image"),
         ("empty", b"", "not a readable PNG image"),
         ("text", b"not a png", "not a readable PNG image"),
     ],
