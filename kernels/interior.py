@@ -30,6 +30,10 @@ f64_2 = ti.types.ndarray(dtype=ti.f64, ndim=2)
 f64_3 = ti.types.ndarray(dtype=ti.f64, ndim=3)
 vec3_f64 = ti.types.vector(3, ti.f64)
 
+# Work items (tile rows) of one kernel launch hold at most this many slots, one per
+# shape of their tile (32 bytes each): 64 MiB, however many shapes overlap the canvas.
+MAX_SLOTS = 1 << 21
+
 
 @ti.func
 def d_composite(
@@ -40,11 +44,17 @@ def d_composite(
     y,
     background,
     w,
-    d_color: ti.template(),
-    d_opacity: ti.template(),
+    d_shapes: ti.template(),
     d_background: ti.template(),
+    row,
+    shape_slot,
+    background_slot,
 ):
-    """Add w . dC/d(colour parameters) at (x, y) to the gradient arrays (float64).
+    """Add w . dC/d(colour parameters) at (x, y) to this work item's slots (float64).
+
+    The shape at position p of the tile's list adds dC/d(fill r, g, b) and dC/d(opacity)
+    to d_shapes[row, shape_slot + p, 0:4]; the background adds to
+    d_background[row, background_slot, 0:3].
 
     dC/da_k needs C_below_k. With a_k < 1 it follows without another pass from the
     final colour: T_k (fill_k - C_below_k) = (T_k fill_k - (C - C_above_k)) / (1 - a_k),
@@ -64,21 +74,22 @@ def d_composite(
         if inside:
             a = ti.f64(sc.opacity[k])
             fill = ti.cast(fill_color(sc, k), ti.f64)
+            slot = shape_slot + position
             for ch in ti.static(range(3)):
-                d_color[k, ch] += w[ch] * transmittance * a
+                d_shapes[row, slot, ch] += w[ch] * transmittance * a
             d_alpha = vec3_f64(0.0)
             if a < 1.0:
                 d_alpha = (transmittance * fill - (c_final - c_above)) / (1.0 - a)
             else:
                 c_below = composite(sc, tile, position, x, y, background)
                 d_alpha = transmittance * (fill - c_below)
-            d_opacity[k] += w.dot(d_alpha)
+            d_shapes[row, slot, 3] += w.dot(d_alpha)
             c_above += transmittance * a * fill
             transmittance *= 1.0 - a
             if transmittance <= 0.0:
                 break
     for ch in ti.static(range(3)):
-        d_background[ch] += w[ch] * transmittance
+        d_background[row, background_slot, ch] += w[ch] * transmittance
 
 
 @ti.kernel
@@ -103,10 +114,19 @@ def _interior(
     grid_y: ti.i32,
     sampler: ti.i32,
     seed: ti.u32,
-    d_color: f64_2,
-    d_opacity: f64_1,
-    d_background: f64_1,
+    first_tile: ti.i32,
+    num_tiles: ti.i32,
+    d_shapes: f64_3,
+    d_background: f64_3,
 ):
+    """Tiles first_tile .. first_tile + num_tiles - 1, one work item per tile row.
+
+    Work items run in parallel, but each owns its slots and adds to them in a fixed
+    order (pixels left to right, samples in order), so the sums are the same bits in
+    every run (no atomics). Row r of tile t holds, for the shape at entry e of
+    tile_shapes, d_shapes[r, e - tile_start[first_tile], 0:4] (dL/d fill r, g, b and
+    dL/d opacity), and d_background[r, t - first_tile, 0:3].
+    """
     sc = ti.static(
         SceneView(
             kind,
@@ -122,43 +142,76 @@ def _interior(
             tile_shapes,
         )
     )
-    width = adjoint.shape[1]
-    for i, j in ti.ndrange(adjoint.shape[0], width):
-        w = vec3_f64(adjoint[i, j, 0], adjoint[i, j, 1], adjoint[i, j, 2])
-        if w.norm_sqr() > 0:
-            tile = (i // tile_size) * tiles_x + j // tile_size
-            depth = tile_start[tile + 1] - tile_start[tile]
-            if pixel_is_uniform(sc, tile, i, j):
-                x, y = ti.f32(j) + 0.5, ti.f32(i) + 0.5
-                d_composite(
-                    sc,
-                    tile,
-                    depth,
-                    x,
-                    y,
-                    background,
-                    w,
-                    d_color,
-                    d_opacity,
-                    d_background,
-                )
-            else:
-                stream = pixel_stream(seed, ti.u32(i * width + j))
-                for s in range(spp):
-                    u = pixel_sample(sampler, stream, s, grid_x, grid_y)
-                    x, y = ti.f32(j) + u[0], ti.f32(i) + u[1]
-                    d_composite(
-                        sc,
-                        tile,
-                        depth,
-                        x,
-                        y,
-                        background,
-                        w / spp,
-                        d_color,
-                        d_opacity,
-                        d_background,
-                    )
+    height, width = adjoint.shape[0], adjoint.shape[1]
+    first_entry = tile_start[first_tile]
+    for item in range(num_tiles * tile_size):
+        # Consecutive items are the same row of neighbouring tiles: a block of items
+        # mixes tiles of unequal cost.
+        row = item // num_tiles
+        tile = first_tile + item % num_tiles
+        depth = tile_start[tile + 1] - tile_start[tile]
+        shape_slot = tile_start[tile] - first_entry
+        background_slot = tile - first_tile
+        for p in range(depth):
+            for c in ti.static(range(4)):
+                d_shapes[row, shape_slot + p, c] = 0.0
+        for ch in ti.static(range(3)):
+            d_background[row, background_slot, ch] = 0.0
+        i = (tile // tiles_x) * tile_size + row
+        j0 = (tile % tiles_x) * tile_size
+        if i < height:
+            for j in range(j0, ti.min(j0 + tile_size, width)):
+                w = vec3_f64(adjoint[i, j, 0], adjoint[i, j, 1], adjoint[i, j, 2])
+                if w.norm_sqr() > 0:
+                    if pixel_is_uniform(sc, tile, i, j):
+                        x, y = ti.f32(j) + 0.5, ti.f32(i) + 0.5
+                        d_composite(
+                            sc,
+                            tile,
+                            depth,
+                            x,
+                            y,
+                            background,
+                            w,
+                            d_shapes,
+                            d_background,
+                            row,
+                            shape_slot,
+                            background_slot,
+                        )
+                    else:
+                        stream = pixel_stream(seed, ti.u32(i * width + j))
+                        for s in range(spp):
+                            u = pixel_sample(sampler, stream, s, grid_x, grid_y)
+                            x, y = ti.f32(j) + u[0], ti.f32(i) + u[1]
+                            d_composite(
+                                sc,
+                                tile,
+                                depth,
+                                x,
+                                y,
+                                background,
+                                w / spp,
+                                d_shapes,
+                                d_background,
+                                row,
+                                shape_slot,
+                                background_slot,
+                            )
+
+
+def tile_batches(tile_start: np.ndarray, max_entries: int) -> list[tuple[int, int]]:
+    """Consecutive tile ranges [first, last) whose shape lists hold at most `max_entries`
+    entries and `max_entries` tiles (a single tile may hold more), covering every tile."""
+    batches = []
+    first, num_tiles = 0, tile_start.size - 1
+    while first < num_tiles:
+        limit = int(tile_start[first]) + max_entries
+        fits = np.searchsorted(tile_start, limit, side="right") - 1
+        last = min(max(int(fits), first + 1), first + max_entries, num_tiles)
+        batches.append((first, last))
+        first = last
+    return batches
 
 
 def interior_adjoint(
@@ -181,25 +234,40 @@ def interior_adjoint(
         (d_color `[S, 3]`, d_opacity `[S]`, d_background `[3]`), float64.
     """
     ensure_initialized(arch)
-    n = max(buffers.num_shapes, 1)
-    d_color = np.zeros((n, 3))
-    d_opacity = np.zeros(n)
+    n = buffers.num_shapes
+    ts = buffers.tile_size
+    d_shapes = np.zeros((n, 4))
     d_background = np.zeros(3)
     grid_x, grid_y = jitter_grid(spp)
-    _interior(
-        np.ascontiguousarray(adjoint, dtype=np.float64),
-        *buffers.geometry_args(),
-        buffers.tile_size,
-        buffers.tiles_x,
-        vec3_f64(*buffers.background.tolist()),
-        spp,
-        grid_x,
-        grid_y,
-        SAMPLERS[sampler],
-        seed & 0xFFFFFFFF,
-        d_color,
-        d_opacity,
-        d_background,
-    )
-    s = buffers.num_shapes
-    return d_color[:s], d_opacity[:s], d_background
+    adjoint = np.ascontiguousarray(adjoint, dtype=np.float64)
+    background = vec3_f64(*buffers.background.tolist())
+    for first, last in tile_batches(buffers.tile_start, MAX_SLOTS // ts):
+        entries = int(buffers.tile_start[last] - buffers.tile_start[first])
+        slots = np.empty((ts, max(entries, 1), 4))
+        background_slots = np.empty((ts, last - first, 3))
+        _interior(
+            adjoint,
+            *buffers.geometry_args(),
+            ts,
+            buffers.tiles_x,
+            background,
+            spp,
+            grid_x,
+            grid_y,
+            SAMPLERS[sampler],
+            seed & 0xFFFFFFFF,
+            first,
+            last - first,
+            slots,
+            background_slots,
+        )
+        # Fixed-order reduction: rows of a tile in order, then the tiles' entries in
+        # order for each shape (bincount adds in index order), then batch after batch.
+        per_entry = slots[:, :entries].sum(axis=0)
+        owner = buffers.tile_shapes[
+            buffers.tile_start[first] : buffers.tile_start[last]
+        ]
+        for c in range(4):
+            d_shapes[:, c] += np.bincount(owner, weights=per_entry[:, c], minlength=n)
+        d_background += background_slots.sum(axis=(0, 1))
+    return d_shapes[:, :3], d_shapes[:, 3], d_background
