@@ -40,6 +40,8 @@ from reynolds.kernels.interior import f64_1, f64_2, f64_3, vec3_f64
 from reynolds.kernels.rng import DOMAIN_EDGE, stream_key, uniform_at
 from reynolds.kernels.runtime import ensure_initialized
 
+i32_2 = ti.types.ndarray(dtype=ti.i32, ndim=2)
+
 
 @ti.dataclass
 class EdgePoint:
@@ -189,17 +191,45 @@ def mean_adjoint(adjoint: ti.template(), i_lo, i_hi, j_lo, j_hi):
 
 
 @ti.func
-def add_to_pixels(image: ti.template(), i_lo, i_hi, j_lo, j_hi, value):
+def add_to_slots(slot_row: ti.template(), slot_value: ti.template(), item, row, value):
+    """Add the 3-vector `value` for output row `row` to work item `item`'s slots: to the
+    slot that holds `row`, else to the first free one (row -1). Returns 0, adding
+    nothing, when every slot holds another row."""
+    found = 0
+    for s in range(slot_row.shape[1]):
+        if slot_row[item, s] == row or slot_row[item, s] == -1:
+            slot_row[item, s] = row
+            for ch in ti.static(range(3)):
+                slot_value[item, s, ch] += value[ch]
+            found = 1
+            break
+    return found
+
+
+@ti.func
+def add_to_pixels(
+    slot_row: ti.template(),
+    slot_value: ti.template(),
+    item,
+    height,
+    width,
+    i_lo,
+    i_hi,
+    j_lo,
+    j_hi,
+    value,
+):
     """Spread `value` evenly over pixel rows i_lo..i_hi and columns j_lo..j_hi (at most
-    2 x 2) of `image`, dropping the shares of pixels outside the canvas."""
-    height, width = image.shape[0], image.shape[1]
+    2 x 2) in work item `item`'s slots (output row i * width + j), dropping the shares of
+    pixels outside the canvas. Returns 0 when the item ran out of slots."""
     share = value / ti.f64((i_hi - i_lo + 1) * (j_hi - j_lo + 1))
+    fits = 1
     for di, dj in ti.static(ti.ndrange(2, 2)):
         i = i_lo + di
         j = j_lo + dj
         if i <= i_hi and j <= j_hi and 0 <= i < height and 0 <= j < width:
-            for ch in ti.static(range(3)):
-                image[i, j, ch] += share[ch]
+            fits &= add_to_slots(slot_row, slot_value, item, i * width + j, share)
+    return fits
 
 
 @ti.func
@@ -284,12 +314,23 @@ def _boundary(
     seed: ti.u32,
     tangent: ti.template(),
     epsilon: ti.template(),
-    d_verts: f64_2,
-    d_circle: f64_2,
-    d_image: f64_3,
+    first_item: ti.i32,
+    circle_row: ti.i32,
+    slot_row: i32_2,
+    slot_value: f64_3,
+    overflow: i32_1,
 ):
-    """Adjoint mode (tangent=False): adjoint -> d_verts, d_circle. Tangent mode: velocities
-    -> d_image. Each sample carries the weight 1 / density of `edge_point`."""
+    """Adjoint mode (tangent=False): adjoint -> rows vertex v (dL/d(x, y), 0) and
+    circle_row + k (dL/d(cx, cy, r)). Tangent mode: velocities -> rows i * width + j (dI/dtheta
+    of pixel (i, j), RGB). Each sample carries the weight 1 / density of `edge_point`.
+
+    Work items are pieces (stratified: each owns whole strata) or single samples
+    (i.i.d.), items first_item .. first_item + slot_row.shape[0] - 1. Each item adds its
+    samples, in order, into its own slots (slot_row[item, s] the output row, -1 when
+    free; slot_value[item, s] the sum), so no two threads add to one number and the
+    sums are the same bits in every run. `_run` reduces the slots in a fixed order.
+    An item that touches more rows than it has slots sets overflow[0] = 1.
+    """
     sc = ti.static(
         SceneView(
             kind,
@@ -317,74 +358,126 @@ def _boundary(
         )
     )
     height, width = adjoint.shape[0], adjoint.shape[1]
-    for m in range(num_samples):
-        point = edge_point(sc, pv, m, num_samples, seed, stratified)
-        valid = point.valid
-        if ti.static(epsilon):
-            valid = 1  # stepping off the edge finds a zero jump by itself
-        if valid:
-            # The two one-sided derivatives see the boundary move into the outer side
-            # (+n) or the inner side (-n): the pixel there and every other shape
-            # classified there. Half of each is their mean, for every parameter at once;
-            # it differs from a single evaluation only on pixel lines, the canvas border
-            # and other shapes' boundaries (docs/design.md §4.1-4.2).
-            jump_plus = vec3_f64(0.0)
-            jump_minus = vec3_f64(0.0)
-            sx, sy = point.nx, point.ny
-            share = point.share
+    for item in range(slot_row.shape[0]):
+        for s in range(slot_row.shape[1]):
+            slot_row[item, s] = -1
+            for ch in ti.static(range(3)):
+                slot_value[item, s, ch] = 0.0
+        q = first_item + item
+        first, last = q, q + 1
+        if stratified:
+            first, last = first_sample[q], first_sample[q + 1]
+        for m in range(first, last):
+            point = edge_point(sc, pv, m, num_samples, seed, stratified)
+            valid = point.valid
             if ti.static(epsilon):
-                # diffvg's rule, kept for comparison (docs/design.md §4.6): colours a
-                # fixed step off the edge on each side, the pixel of the point itself.
-                jump_plus = epsilon_jump(
-                    sc, point, height, width, tile_size, tiles_x, background
-                )
-                jump_minus = jump_plus
-                sx, sy = 1.0, 1.0
-                share = 1.0
-            else:
-                jump_plus, jump_minus = edge_jumps(
-                    sc, point, height, width, tile_size, tiles_x, background
-                )
-            po_lo, po_hi, pj_lo, pj_hi = pixels_beside(point.x, point.y, sx, sy)
-            mo_lo, mo_hi, mj_lo, mj_hi = pixels_beside(point.x, point.y, -sx, -sy)
-            if ti.static(epsilon):
-                mo_lo, mo_hi, mj_lo, mj_hi = po_lo, po_hi, pj_lo, pj_hi
-            weight = 0.5 * point.weight * share
-            k = point.shape
-            if ti.static(tangent):
-                speed = 0.0  # V . n
-                if point.vert_a >= 0:
-                    va, vb = point.vert_a, point.vert_b
-                    vx = (1.0 - point.t) * velocity_verts[
-                        va, 0
-                    ] + point.t * velocity_verts[vb, 0]
-                    vy = (1.0 - point.t) * velocity_verts[
-                        va, 1
-                    ] + point.t * velocity_verts[vb, 1]
-                    speed = vx * point.nx + vy * point.ny
+                valid = 1  # stepping off the edge finds a zero jump by itself
+            if valid:
+                # The two one-sided derivatives see the boundary move into the outer
+                # side (+n) or the inner side (-n): the pixel there and every other shape
+                # classified there. Half of each is their mean, for every parameter at
+                # once; it differs from a single evaluation only on pixel lines, the
+                # canvas border and other shapes' boundaries (docs/design.md §4.1-4.2).
+                jump_plus = vec3_f64(0.0)
+                jump_minus = vec3_f64(0.0)
+                sx, sy = point.nx, point.ny
+                share = point.share
+                if ti.static(epsilon):
+                    # diffvg's rule, kept for comparison (docs/design.md §4.6): colours a
+                    # fixed step off the edge on each side, the pixel of the point itself.
+                    jump_plus = epsilon_jump(
+                        sc, point, height, width, tile_size, tiles_x, background
+                    )
+                    jump_minus = jump_plus
+                    sx, sy = 1.0, 1.0
+                    share = 1.0
                 else:
-                    c = ti.static(velocity_circle)
-                    speed = c[k, 0] * point.nx + c[k, 1] * point.ny + c[k, 2]
-                add_to_pixels(
-                    d_image, po_lo, po_hi, pj_lo, pj_hi, jump_plus * speed * weight
-                )
-                add_to_pixels(
-                    d_image, mo_lo, mo_hi, mj_lo, mj_hi, jump_minus * speed * weight
-                )
-            else:
-                w_plus = mean_adjoint(adjoint, po_lo, po_hi, pj_lo, pj_hi)
-                w_minus = mean_adjoint(adjoint, mo_lo, mo_hi, mj_lo, mj_hi)
-                g = (w_plus.dot(jump_plus) + w_minus.dot(jump_minus)) * weight
-                if g != 0.0:
+                    jump_plus, jump_minus = edge_jumps(
+                        sc, point, height, width, tile_size, tiles_x, background
+                    )
+                po_lo, po_hi, pj_lo, pj_hi = pixels_beside(point.x, point.y, sx, sy)
+                mo_lo, mo_hi, mj_lo, mj_hi = pixels_beside(point.x, point.y, -sx, -sy)
+                if ti.static(epsilon):
+                    mo_lo, mo_hi, mj_lo, mj_hi = po_lo, po_hi, pj_lo, pj_hi
+                weight = 0.5 * point.weight * share
+                k = point.shape
+                fits = 1
+                if ti.static(tangent):
+                    speed = 0.0  # V . n
                     if point.vert_a >= 0:
-                        for ax in ti.static(range(2)):
-                            normal = point.nx if ax == 0 else point.ny
-                            d_verts[point.vert_a, ax] += g * (1.0 - point.t) * normal
-                            d_verts[point.vert_b, ax] += g * point.t * normal
+                        va, vb = point.vert_a, point.vert_b
+                        vx = (1.0 - point.t) * velocity_verts[
+                            va, 0
+                        ] + point.t * velocity_verts[vb, 0]
+                        vy = (1.0 - point.t) * velocity_verts[
+                            va, 1
+                        ] + point.t * velocity_verts[vb, 1]
+                        speed = vx * point.nx + vy * point.ny
                     else:
-                        d_circle[k, 0] += g * point.nx
-                        d_circle[k, 1] += g * point.ny
-                        d_circle[k, 2] += g
+                        c = ti.static(velocity_circle)
+                        speed = c[k, 0] * point.nx + c[k, 1] * point.ny + c[k, 2]
+                    fits = add_to_pixels(
+                        slot_row,
+                        slot_value,
+                        item,
+                        height,
+                        width,
+                        po_lo,
+                        po_hi,
+                        pj_lo,
+                        pj_hi,
+                        jump_plus * speed * weight,
+                    ) & add_to_pixels(
+                        slot_row,
+                        slot_value,
+                        item,
+                        height,
+                        width,
+                        mo_lo,
+                        mo_hi,
+                        mj_lo,
+                        mj_hi,
+                        jump_minus * speed * weight,
+                    )
+                else:
+                    w_plus = mean_adjoint(adjoint, po_lo, po_hi, pj_lo, pj_hi)
+                    w_minus = mean_adjoint(adjoint, mo_lo, mo_hi, mj_lo, mj_hi)
+                    g = (w_plus.dot(jump_plus) + w_minus.dot(jump_minus)) * weight
+                    if g != 0.0:
+                        normal = vec3_f64(point.nx, point.ny, 0.0)
+                        if point.vert_a >= 0:
+                            fits = add_to_slots(
+                                slot_row,
+                                slot_value,
+                                item,
+                                point.vert_a,
+                                g * (1.0 - point.t) * normal,
+                            ) & add_to_slots(
+                                slot_row,
+                                slot_value,
+                                item,
+                                point.vert_b,
+                                g * point.t * normal,
+                            )
+                        else:
+                            fits = add_to_slots(
+                                slot_row,
+                                slot_value,
+                                item,
+                                circle_row + k,
+                                g * vec3_f64(point.nx, point.ny, 1.0),
+                            )
+                if not fits:
+                    overflow[0] = 1
+
+
+# Slots per work item: a piece lies in one closed pixel, so its samples (and an i.i.d.
+# sample's two sides) reach at most the 3 x 3 pixels around it in tangent mode, and the
+# two end vertices of its edge (or its circle) in adjoint mode.
+TANGENT_SLOTS = 9
+ADJOINT_SLOTS = 2
+# Work items of one kernel launch hold at most this many slots (28 bytes each): 56 MiB.
+MAX_SLOTS = 1 << 21
 
 
 def _run(
@@ -404,40 +497,63 @@ def _run(
     ensure_initialized(arch)
     n_verts = buffers.verts.shape[0]
     n_shapes = buffers.kind.shape[0]
-    d_verts = np.zeros((n_verts, 2))
-    d_circle = np.zeros((n_shapes, 3))
-    d_image = np.zeros((buffers.height, buffers.width, 3) if tangent else (1, 1, 3))
+    rows = buffers.height * buffers.width if tangent else n_verts + n_shapes
+    total = np.zeros((rows, 3))
     if pieces.count and samples > 0:
         if stratified:
             first_sample = allocate_samples(pieces, samples)
             samples = int(first_sample[-1])
+            num_items = pieces.count
         else:
             first_sample = np.zeros(pieces.count + 1, dtype=np.int32)
-        _boundary(
-            np.ascontiguousarray(adjoint, dtype=np.float64),
-            velocity_verts,
-            velocity_circle,
-            *buffers.geometry_args(),
-            buffers.tile_size,
-            buffers.tiles_x,
-            vec3_f64(*buffers.background.tolist()),
-            pieces.shape,
-            pieces.kind,
-            pieces.edge,
-            pieces.t0,
-            pieces.t1,
-            pieces.cumulative,
-            first_sample,
-            samples,
-            int(stratified),
-            seed & 0xFFFFFFFF,
-            tangent,
-            bool(epsilon),
-            d_verts,
-            d_circle,
-            d_image,
-        )
-    return d_verts, d_circle, d_image
+            num_items = samples
+        per_item = TANGENT_SLOTS if tangent else ADJOINT_SLOTS
+        overflow = np.zeros(1, dtype=np.int32)
+        adjoint = np.ascontiguousarray(adjoint, dtype=np.float64)
+        for first in range(0, num_items, MAX_SLOTS // per_item):
+            count = min(MAX_SLOTS // per_item, num_items - first)
+            slot_row = np.empty((count, per_item), dtype=np.int32)
+            slot_value = np.empty((count, per_item, 3))
+            _boundary(
+                adjoint,
+                velocity_verts,
+                velocity_circle,
+                *buffers.geometry_args(),
+                buffers.tile_size,
+                buffers.tiles_x,
+                vec3_f64(*buffers.background.tolist()),
+                pieces.shape,
+                pieces.kind,
+                pieces.edge,
+                pieces.t0,
+                pieces.t1,
+                pieces.cumulative,
+                first_sample,
+                samples,
+                int(stratified),
+                seed & 0xFFFFFFFF,
+                tangent,
+                bool(epsilon),
+                first,
+                n_verts,
+                slot_row,
+                slot_value,
+                overflow,
+            )
+            # Fixed-order reduction: items in order, each item's slots in order
+            # (bincount adds in index order), then launch after launch.
+            row = slot_row.ravel()
+            used = row >= 0
+            value = slot_value.reshape(-1, 3)[used]
+            for ch in range(3):
+                total[:, ch] += np.bincount(
+                    row[used], weights=value[:, ch], minlength=rows
+                )
+        if overflow[0]:
+            raise RuntimeError("an edge-sample work item touched more rows than slots")
+    if tangent:
+        return None, None, total.reshape(buffers.height, buffers.width, 3)
+    return total[:n_verts, :2], total[n_verts:], None
 
 
 def boundary_adjoint(
