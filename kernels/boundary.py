@@ -36,7 +36,7 @@ from reynolds.kernels.edges import (
     allocate_samples,
 )
 from reynolds.kernels.forward import f32_1, f32_2, i32_1
-from reynolds.kernels.interior import f64_1, f64_2, f64_3, vec3_f64
+from reynolds.kernels.interior import f64_1, f64_2, f64_3, items_per_block, vec3_f64
 from reynolds.kernels.rng import DOMAIN_EDGE, stream_key, uniform_at
 from reynolds.kernels.runtime import ensure_initialized
 
@@ -200,7 +200,7 @@ def add_to_slots(slot_row: ti.template(), slot_value: ti.template(), item, row, 
         if slot_row[item, s] == row or slot_row[item, s] == -1:
             slot_row[item, s] = row
             for ch in ti.static(range(3)):
-                slot_value[item, s, ch] += value[ch]
+                slot_value[ch, item, s] += value[ch]
             found = 1
             break
     return found
@@ -327,7 +327,7 @@ def _boundary(
     Work items are pieces (stratified: each owns whole strata) or single samples
     (i.i.d.), items first_item .. first_item + slot_row.shape[0] - 1. Each item adds its
     samples, in order, into its own slots (slot_row[item, s] the output row, -1 when
-    free; slot_value[item, s] the sum), so no two threads add to one number and the
+    free; slot_value[0:3, item, s] the sum), so no two threads add to one number and the
     sums are the same bits in every run. `_run` reduces the slots in a fixed order.
     An item that touches more rows than it has slots sets overflow[0] = 1.
     """
@@ -358,11 +358,12 @@ def _boundary(
         )
     )
     height, width = adjoint.shape[0], adjoint.shape[1]
+    ti.loop_config(block_dim=ti.static(items_per_block()))
     for item in range(slot_row.shape[0]):
         for s in range(slot_row.shape[1]):
             slot_row[item, s] = -1
             for ch in ti.static(range(3)):
-                slot_value[item, s, ch] = 0.0
+                slot_value[ch, item, s] = 0.0
         q = first_item + item
         first, last = q, q + 1
         if stratified:
@@ -513,7 +514,7 @@ def _run(
         for first in range(0, num_items, MAX_SLOTS // per_item):
             count = min(MAX_SLOTS // per_item, num_items - first)
             slot_row = np.empty((count, per_item), dtype=np.int32)
-            slot_value = np.empty((count, per_item, 3))
+            slot_value = np.empty((3, count, per_item))
             _boundary(
                 adjoint,
                 velocity_verts,
@@ -541,14 +542,13 @@ def _run(
                 overflow,
             )
             # Fixed-order reduction: items in order, each item's slots in order
-            # (bincount adds in index order), then launch after launch.
-            row = slot_row.ravel()
-            used = row >= 0
-            value = slot_value.reshape(-1, 3)[used]
+            # (bincount adds in index order), then launch after launch. Free slots
+            # (0.0) go to an extra row that is dropped.
+            row = np.where(slot_row < 0, rows, slot_row).ravel()
             for ch in range(3):
                 total[:, ch] += np.bincount(
-                    row[used], weights=value[:, ch], minlength=rows
-                )
+                    row, weights=slot_value[ch].ravel(), minlength=rows + 1
+                )[:rows]
         if overflow[0]:
             raise RuntimeError("an edge-sample work item touched more rows than slots")
     if tangent:

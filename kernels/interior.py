@@ -35,6 +35,20 @@ vec3_f64 = ti.types.vector(3, ti.f64)
 MAX_SLOTS = 1 << 21
 
 
+def items_per_block() -> int:
+    """Work items a thread takes at a time, for `ti.loop_config` at compile time.
+
+    An item owns its output slots, so items are coarse (a tile row, a boundary piece)
+    and a scene may have only a few hundred: on the CPU each is scheduled on its own,
+    so that they still spread over every thread (Taichi's default takes 32 at a time);
+    elsewhere Taichi's default block size.
+    """
+    config = ti.lang.impl.current_cfg()
+    if config.arch in (ti.x64, ti.arm64):
+        return 1
+    return config.default_gpu_block_dim
+
+
 @ti.func
 def d_composite(
     sc: ti.template(),
@@ -144,6 +158,7 @@ def _interior(
     )
     height, width = adjoint.shape[0], adjoint.shape[1]
     first_entry = tile_start[first_tile]
+    ti.loop_config(block_dim=ti.static(items_per_block()))
     for item in range(num_tiles * tile_size):
         # Consecutive items are the same row of neighbouring tiles: a block of items
         # mixes tiles of unequal cost.

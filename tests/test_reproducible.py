@@ -3,16 +3,20 @@
 The backward pass sums millions of float64 terms in parallel; these tests run the same
 call several times in one process and compare the bytes of every result, so any
 reduction whose order depends on thread scheduling shows up as a difference in the last
-bits. A many-shape scene makes such races likely: before the sums were put in a fixed
-order, 8 runs of a 2000-shape scene gave 8 distinct results.
+bits. Many overlapping shapes make such races likely: with parallel float64 atomic
+adds (before the sums were put in a fixed order), the backward and tangent-mode cases
+below gave 6 distinct results in 6 runs on 2 CPU threads.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
+import reynolds.kernels as kernels
 from builders import scene_dict
 from conftest import ARCH
 from reynolds import backward, derivative_image, parse_scene
+from reynolds.packing import pack_scene
 
 RUNS = 6
 
@@ -99,13 +103,44 @@ def test_iid_edge_sampling_is_bit_reproducible():
 
 
 def test_derivative_image_is_bit_reproducible():
-    # Tangent mode spreads each edge sample over the pixels beside it. With many samples
-    # per pixel of boundary, neighbouring samples of one circle land in the same pixels
-    # from different threads; the other shapes overlap it and set the jumps.
+    # The public entry to tangent mode. A centre moves the edge at a speed V . n that
+    # varies along it, so the terms a pixel sums differ and their sum depends on their
+    # order (equal terms, as for a radius, would not). Only one circle moves, and its
+    # samples are consecutive, so atomics reordered them rarely (equal in 6 runs on 2
+    # threads); the next test, where every edge moves, is the sharp one.
     scene = parse_scene(many_shapes(600, 96, seed=9))
     runs = [
         derivative_image(
-            scene, "s11.radius", edge_samples=2_000_000, seed=10, arch=ARCH
+            scene, "s11.center", edge_samples=2_000_000, seed=10, arch=ARCH
+        ).tobytes()
+        for _ in range(RUNS)
+    ]
+    for run in runs[1:]:
+        assert run == runs[0]
+
+
+@pytest.mark.parametrize("stratified", [True, False])
+def test_tangent_mode_with_every_edge_moving_is_bit_reproducible(stratified):
+    # Every vertex and circle of 600 shapes moves (random velocities), so every edge
+    # sample adds to the image, and a pixel's terms come from several pieces (and with
+    # i.i.d. samples from all over the sample range). Parallel atomic adds gave 6
+    # distinct images in 6 runs here, in both modes.
+    scene = parse_scene(many_shapes(600, 96, seed=11))
+    buffers = pack_scene(scene)
+    pieces = kernels.build_edge_pieces(buffers)
+    rng = np.random.default_rng(12)
+    velocity_verts = rng.normal(size=buffers.verts.shape)
+    velocity_circle = rng.normal(size=buffers.circle.shape)
+    runs = [
+        kernels.boundary_tangent(
+            buffers,
+            pieces,
+            velocity_verts,
+            velocity_circle,
+            samples=500_000,
+            seed=13,
+            stratified=stratified,
+            arch=ARCH,
         ).tobytes()
         for _ in range(RUNS)
     ]
