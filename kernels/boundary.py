@@ -320,9 +320,10 @@ def _boundary(
     slot_value: f64_3,
     overflow: i32_1,
 ):
-    """Adjoint mode (tangent=False): adjoint -> rows vertex v (dL/d(x, y), 0) and
-    circle_row + k (dL/d(cx, cy, r)). Tangent mode: velocities -> rows i * width + j (dI/dtheta
-    of pixel (i, j), RGB). Each sample carries the weight 1 / density of `edge_point`.
+    """Adjoint mode (tangent=False): adjoint -> output rows v (dL/d world vertex v: x, y,
+    0) and circle_row + k (dL/d circle k: cx, cy, r). Tangent mode: velocities -> output
+    rows i * width + j (dI/dtheta of pixel (i, j): R, G, B). Each sample carries the
+    weight 1 / density of `edge_point`.
 
     Work items are pieces (stratified: each owns whole strata) or single samples
     (i.i.d.), items first_item .. first_item + slot_row.shape[0] - 1. Each item adds its
@@ -495,6 +496,12 @@ def _run(
     tangent,
     arch,
 ):
+    """Run `_boundary` in batches of work items and reduce their slots in a fixed order.
+
+    Returns:
+        (d_verts `[V, 2]`, d_circle `[S, 3]`, None) in adjoint mode, (None, None,
+        d_image `[height, width, 3]`) in tangent mode; float64.
+    """
     ensure_initialized(arch)
     n_verts = buffers.verts.shape[0]
     n_shapes = buffers.kind.shape[0]
@@ -553,7 +560,7 @@ def _run(
             raise RuntimeError("an edge-sample work item touched more rows than slots")
     if tangent:
         return None, None, total.reshape(buffers.height, buffers.width, 3)
-    return total[:n_verts, :2], total[n_verts:], None
+    return np.ascontiguousarray(total[:n_verts, :2]), total[n_verts:], None
 
 
 def boundary_adjoint(

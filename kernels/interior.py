@@ -160,10 +160,8 @@ def _interior(
     first_entry = tile_start[first_tile]
     ti.loop_config(block_dim=ti.static(items_per_block()))
     for item in range(num_tiles * tile_size):
-        # Consecutive items are the same row of neighbouring tiles: a block of items
-        # mixes tiles of unequal cost.
-        row = item // num_tiles
-        tile = first_tile + item % num_tiles
+        tile = first_tile + item // tile_size
+        row = item % tile_size
         depth = tile_start[tile + 1] - tile_start[tile]
         shape_slot = tile_start[tile] - first_entry
         background_slot = tile - first_tile
@@ -285,4 +283,4 @@ def interior_adjoint(
         for c in range(4):
             d_shapes[:, c] += np.bincount(owner, weights=per_entry[:, c], minlength=n)
         d_background += background_slots.sum(axis=(0, 1))
-    return d_shapes[:, :3], d_shapes[:, 3], d_background
+    return np.ascontiguousarray(d_shapes[:, :3]), d_shapes[:, 3].copy(), d_background
