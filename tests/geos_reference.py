@@ -1,0 +1,115 @@
+"""A slow, obviously correct exact image by polygon overlay in GEOS (shapely), to check
+`reynolds.render_exact` against.
+
+The canvas is cut into disjoint regions carrying the colour composited so far, shape
+after shape front to back; each pixel sums colour x area(region ∩ pixel). Circles are
+the same regular polygons of `segments[k]` sides that the reference uses, built whole.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import shapely
+from reynolds.frames import frames_of
+from reynolds.geometry import fill_inside, winding_numbers
+from reynolds.scene import Polygon, Scene
+from shapely.geometry import Polygon as GeosPolygon
+
+NEGLIGIBLE_AREA = 1e-12
+
+
+def _polygonal(geometry):
+    if geometry.geom_type in ("Polygon", "MultiPolygon"):
+        return geometry
+    parts = [
+        g
+        for g in shapely.get_parts(geometry)
+        if g.geom_type in ("Polygon", "MultiPolygon")
+    ]
+    return shapely.union_all(parts) if parts else GeosPolygon()
+
+
+def polygon_region(vertices: np.ndarray, fill_rule: str):
+    """The filled region of a closed polygon: faces of its noded boundary kept by the
+    winding number at an interior point of each."""
+    simple = GeosPolygon(vertices)
+    if simple.is_valid:
+        return simple
+    ring = shapely.LineString(np.vstack([vertices, vertices[:1]]))
+    faces = list(
+        shapely.get_parts(shapely.polygonize(shapely.get_parts(shapely.node(ring))))
+    )
+    if not faces:
+        return GeosPolygon()
+    probes = np.array([[p.x, p.y] for p in (f.point_on_surface() for f in faces)])
+    keep = fill_inside(winding_numbers(vertices, probes), fill_rule)
+    kept = [f for f, k in zip(faces, keep, strict=True) if k]
+    return shapely.union_all(kept) if kept else GeosPolygon()
+
+
+def circle_region(center: np.ndarray, radius: float, n: int):
+    r_vertex = radius * math.sqrt(2.0 * math.pi / (n * math.sin(2.0 * math.pi / n)))
+    angles = np.arange(n) * (2.0 * math.pi / n)
+    return GeosPolygon(
+        np.column_stack(
+            [
+                center[0] + r_vertex * np.cos(angles),
+                center[1] + r_vertex * np.sin(angles),
+            ]
+        )
+    )
+
+
+def reference_image(scene: Scene, segments: np.ndarray) -> np.ndarray:
+    """`[H, W, 3]` float64 exact image by overlay (circles with `segments` sides)."""
+    width, height = scene.canvas.width, scene.canvas.height
+    frames = frames_of(scene)
+    verts, circles = frames.world_vertices(), frames.world_circles()
+    regions = []
+    for k, (shape, start, count) in enumerate(
+        zip(scene.shapes, frames.starts, frames.counts, strict=True)
+    ):
+        if isinstance(shape, Polygon):
+            regions.append(
+                polygon_region(verts[start : start + count], shape.fill_rule)
+            )
+        else:
+            regions.append(
+                circle_region(circles[k, :2], circles[k, 2], int(segments[k]))
+            )
+    background = np.asarray(scene.canvas.background, dtype=np.float64)
+    open_pieces = [(shapely.box(0, 0, width, height), 1.0, np.zeros(3))]
+    done = []
+    for shape, region in zip(reversed(scene.shapes), reversed(regions), strict=True):
+        if region.is_empty:
+            continue
+        fill = np.asarray(shape.fill, dtype=np.float64)
+        next_pieces = []
+        for piece, transmittance, colour in open_pieces:
+            covered = _polygonal(piece.intersection(region))
+            if covered.area <= NEGLIGIBLE_AREA:
+                next_pieces.append((piece, transmittance, colour))
+                continue
+            rest = _polygonal(piece.difference(region))
+            if rest.area > NEGLIGIBLE_AREA:
+                next_pieces.append((rest, transmittance, colour))
+            next_pieces.append(
+                (
+                    covered,
+                    transmittance * (1.0 - shape.opacity),
+                    colour + transmittance * shape.opacity * fill,
+                )
+            )
+        open_pieces = next_pieces
+    done.extend(open_pieces)
+    image = np.zeros((height, width, 3))
+    rows, cols = np.mgrid[0:height, 0:width]
+    boxes = shapely.box(cols.ravel(), rows.ravel(), cols.ravel() + 1, rows.ravel() + 1)
+    for piece, transmittance, colour in done:
+        areas = shapely.area(shapely.intersection(piece, boxes)).reshape(height, width)
+        image += (
+            areas[:, :, None] * (colour + transmittance * background)[None, None, :]
+        )
+    return image
