@@ -67,8 +67,8 @@ def polygon_vertex_radius(radius: float, n: int) -> float:
 
 
 def _angular_range(center: np.ndarray, box: Box) -> tuple[float, float]:
-    """Smallest angle interval [lo, hi] (radians, hi - lo < pi) that holds the box as
-    seen from `center`, which lies outside it.
+    """Smallest angle interval [lo, hi] (radians, hi - lo <= pi) that holds the box as
+    seen from `center`, which lies outside it or on its boundary.
 
     Angles are measured from the direction to the box centre, with cross and dot
     products of the small corner offsets, so that a centre 1e12 px away still gives
@@ -93,14 +93,14 @@ def _vertices(center: np.ndarray, r_vertex: float, n: int, k: np.ndarray) -> np.
 
 
 def _ring_around_center(center: np.ndarray, r_vertex: float, n: int, box: Box):
-    """The n-gon's vertices near the box and the box corners inside the n-gon, in angle
-    order about the centre, which lies in the box: a polygon with the n-gon's part in
-    the box (the angle gaps between them are below pi, and over each gap the box
-    boundary lies inside the n-gon).
+    """A polygon with the n-gon's part in the box, whose centre lies strictly inside.
 
-    Vertices are kept for every edge that may meet the box: the arcs of the circle of
-    the vertex radius inside the box widened by the polygon's band, two vertices more
-    on each side.
+    Its vertices, in angle order about the centre, are the n-gon's vertices of every
+    edge that may meet the box (the arcs of the vertex-radius circle inside the box
+    widened by the polygon's band, two vertices more on each side) and the box corners
+    inside the n-gon over the angle gaps between them. Each gap is below pi and the
+    box boundary over it lies inside the n-gon, so the fan from the centre covers the
+    box there; a corner under a kept edge is already inside that edge's triangle.
     """
     x0, y0, x1, y1 = box
     step = 2.0 * math.pi / n
@@ -114,19 +114,20 @@ def _ring_around_center(center: np.ndarray, r_vertex: float, n: int, box: Box):
     owner, offset = expand(hi - lo + 1)
     k = unique_sorted(np.mod(lo[owner] + offset, n))
     corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float64)
-    alpha = np.mod(
-        np.arctan2(corners[:, 1] - center[1], corners[:, 0] - center[0]), 2 * math.pi
-    )
-    edge = np.floor(alpha / step).astype(np.int64)
+    offsets = corners - center
+    alpha = np.mod(np.arctan2(offsets[:, 1], offsets[:, 0]), 2 * math.pi)
+    edge = np.mod(np.floor(alpha / step).astype(np.int64), n)
     a, b = (
         _vertices(center, r_vertex, n, edge),
         _vertices(center, r_vertex, n, edge + 1),
     )
-    inside = (b[:, 0] - a[:, 0]) * (corners[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (
+    side = (b[:, 0] - a[:, 0]) * (corners[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (
         corners[:, 0] - a[:, 0]
-    ) > 0
-    key = np.concatenate([k.astype(np.float64), alpha[inside] / step])
-    points = np.vstack([_vertices(center, r_vertex, n, k), corners[inside]])
+    )
+    kept_edge = np.isin(edge, k) & np.isin(np.mod(edge + 1, n), k)
+    use = (side > 0) & ~kept_edge
+    key = np.concatenate([k.astype(np.float64), alpha[use] / step])
+    points = np.vstack([_vertices(center, r_vertex, n, k), corners[use]])
     return points[np.argsort(key, kind="stable")]
 
 
@@ -134,11 +135,11 @@ def circle_ring(center: np.ndarray, radius: float, n: int, box: Box) -> np.ndarr
     """The regular n-gon of the disc's area (vertices at angles 2 pi k / n), clipped to
     `box`, built from the vertices near the box only.
 
-    With the centre outside the box, the n-gon's part in the box is the part in the box
-    of its sector [centre, v_lo, ..., v_hi] for any vertex range whose wedge holds the
-    box (the n-gon is convex); the range is widened by one vertex each side so that
-    the sector's straight sides stay a whole segment away from the box. With the centre
-    inside, `_ring_around_center`. Cost: O(vertices near the box).
+    With the centre outside the box or on its boundary, the n-gon's part in the box is
+    the part in the box of its sector [centre, v_lo, ..., v_hi] for any vertex range
+    whose wedge holds the box (the n-gon is convex); the range is widened by one vertex
+    each side so that the sector's straight sides stay a whole segment away from the
+    box. With the centre inside, `_ring_around_center`. Cost: O(vertices near the box).
     """
     x0, y0, x1, y1 = box
     r_vertex = polygon_vertex_radius(radius, n)
@@ -148,7 +149,7 @@ def circle_ring(center: np.ndarray, radius: float, n: int, box: Box) -> np.ndarr
         return np.zeros((0, 2))  # the box lies outside the n-gon
     if far @ far <= (r_vertex * math.cos(math.pi / n)) ** 2:
         return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float64)
-    if x0 <= center[0] <= x1 and y0 <= center[1] <= y1:
+    if x0 < center[0] < x1 and y0 < center[1] < y1:
         return clip_ring(_ring_around_center(center, r_vertex, n, box), box)
     step = 2.0 * math.pi / n
     lo, hi = _angular_range(center, box)
