@@ -41,12 +41,14 @@ def circle_segments(radius: float, tolerance: float) -> int:
 
     The polygon of the disc's area (`reynolds.rings.polygon_vertex_radius`) lies in
     the ring between its vertex radius and its inscribed radius, a band of width
-    r_v (1 - cos(pi / n)) <= r pi^2 / (2 n^2) (1 + O(n^-2)) around the circle. In one
+    r_v (1 - cos(pi / n)) <= r pi^2 / (2 n^2) (1 + O(n^-2)) around the circle, so a
+    pixel's area error is at most (arc of the circle in the pixel) x that width. In a
     unit pixel a circle of radius r >= 1 runs at most pi / 2 (a quarter circle of
-    radius 1 about a pixel corner), so the area error of a pixel is at most
-    (pi / 2) r pi^2 / (2 n^2); n >= pi sqrt(pi r / (4 tolerance)) makes it <= tolerance.
-    Smaller discs use r = 1, which bounds them too (2 pi r^2 <= pi / 2 for r <= 1/2,
-    and an arc of radius r < 1 in a pixel is at most about 1.8).
+    radius 1 about a pixel corner), hence an error <= (pi / 2) r pi^2 / (2 n^2), which
+    n >= pi sqrt(pi r / (4 tolerance)) keeps <= tolerance. Discs with r < 1 get the
+    n of r = 1, enough because arc x r <= pi / 2 there too (a whole circle, 2 pi r^2,
+    for r <= 1/2; measured on a grid of placements for 1/2 < r < 1). Only the part of
+    the polygon near the pixels asked for is ever built (`reynolds.rings`).
     """
     scaled = math.pi * max(radius, 1.0) / (4.0 * tolerance)
     return max(32, math.ceil(math.pi * math.sqrt(scaled)))
