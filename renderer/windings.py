@@ -258,6 +258,8 @@ def _walk_events(arr: Arrangement, walks: _Walks):
 def _segments(s, t, p, v, length, n_shapes):
     """Piecewise-constant states from (ring, shape, position, change) entries:
     (ring, shape, from, to, doubled state) over positions [from, to) of the ring."""
+    if len(s) == 0:
+        return s, t, p, p, v
     order = np.lexsort((p, t, s))
     s, t, p, v = s[order], t[order], p[order], v[order]
     pair = s * n_shapes + t

@@ -4,11 +4,16 @@ Each case runs in its own process. The parent measures the child's wall time (of
 measured call, after imports and backend start-up) and its peak resident memory
 (`os.wait4`'s ru_maxrss, which covers imports and start-up too), and checks both
 against the case's target. A child that passes twice its memory target or three times
-its time target is stopped and fails. The cases are the ones of issue 9 that must cost
-in proportion to the canvas and the boundary inside it, not to a shape's size:
+its time target is stopped and fails. The cases are those of issue 9 that must cost in
+proportion to the canvas and the boundary inside it, not to a shape's size. Where the
+issue's magnitudes are now refused by the loader (`reynolds.limits`: coordinates within
+1e5 px, canvas sides within 65536 px), the largest accepted ones stand in: a circle of
+radius 49900 across the canvas for r = 1e7..1e12, and 65536 x 256 for 16777216 x 1.
+Targets: 20 s for single circles, 60 s for the others, 5 s for the exact image of 100
+shapes on 1024^2; 2 GiB (3 GiB on the 4096^2 canvas).
 
     python tools/bench_limits.py --arch cpu
-    python tools/bench_limits.py --arch cpu --only exact-star-1001 backward-circle-r1e8
+    python tools/bench_limits.py --arch cpu --only exact-star-1001 backward-circle-r5e4
 """
 
 from __future__ import annotations
@@ -50,7 +55,7 @@ def _circle(cx: float, cy: float, r: float, shape_id: str = "disc") -> dict:
 
 
 def arc_circle(radius: float) -> dict:
-    """64 x 64: a circle whose top passes through the canvas at y ~ 20.7."""
+    """64 x 64: a circle whose top passes through the canvas at y = 20.7."""
     return _scene(64, 64, [_circle(32.3, radius + 20.7, radius)])
 
 
@@ -59,21 +64,21 @@ def big_canvas_circle() -> dict:
 
 
 def long_canvas(*, triangle: bool) -> dict:
-    """16777216 x 1: a circle of radius 4e6 in the middle of the row, and with
-    `triangle` a triangle whose two long edges run along the whole row (a boundary of
-    2 x 16777216 px inside the canvas)."""
-    shapes = [_circle(8388608.5, 0.5, 4.0e6)]
+    """65536 x 256, the widest canvas of 16,777,216 pixels: a circle of radius 30000 in
+    the middle, and with `triangle` a triangle whose two long edges run along the whole
+    width (a boundary of 2 x 65610 px inside the canvas)."""
+    shapes = [_circle(32768.5, 128.3, 30000.0)]
     if triangle:
         shapes.append(
             {
                 "id": "tri",
                 "type": "polygon",
-                "points": [[-10.0, -1.0], [16777300.0, 0.3], [-10.0, 2.0]],
+                "points": [[-10.0, 20.5], [65600.0, 128.3], [-10.0, 230.7]],
                 "fill": [0.8, 0.2, 0.1],
                 "opacity": 0.5,
             }
         )
-    return _scene(16777216, 1, shapes)
+    return _scene(65536, 256, shapes)
 
 
 def star(points: int, step: int) -> dict:
@@ -144,13 +149,10 @@ class Case:
 def _cases() -> list[Case]:
     cases = []
     scenes = [
-        ("circle-r1e12", lambda: arc_circle(1e12), 20, 2),
-        ("circle-r1e9", lambda: arc_circle(1e9), 20, 2),
-        ("circle-r1e8", lambda: arc_circle(1e8), 20, 2),
-        ("circle-r1e7", lambda: arc_circle(1e7), 20, 2),
+        ("circle-r5e4", lambda: arc_circle(49900.0), 20, 2),
         ("canvas-4096-circle", big_canvas_circle, 20, 3),
-        ("canvas-16777216x1", lambda: long_canvas(triangle=False), 20, 2),
-        ("canvas-16777216x1-long-edges", lambda: long_canvas(triangle=True), 60, 2),
+        ("canvas-65536x256-circle", lambda: long_canvas(triangle=False), 20, 2),
+        ("canvas-65536x256-long-edges", lambda: long_canvas(triangle=True), 60, 2),
         ("star-1001", lambda: star(1001, 500), 60, 2),
         (
             "2000-shapes",
