@@ -127,13 +127,40 @@ def _grid_crossings(
     return owner, (values - start[owner]) / delta[owner]
 
 
+# Angles in [0, 2 pi] where a circle's x (axis 0) or y (axis 1) is extreme, and the sign
+# of that extreme: cos is 1 at 0 and 2 pi and -1 at pi; sin is 1 at pi/2, -1 at 3 pi/2.
+_EXTREMES = (
+    ((0.0, 1.0), (np.pi, -1.0), (2.0 * np.pi, 1.0)),
+    ((0.5 * np.pi, 1.0), (1.5 * np.pi, -1.0)),
+)
+
+
+def _arc_range(circle: np.ndarray, phi0: np.ndarray, phi1: np.ndarray, axis: int):
+    """(lo, hi) of coordinate `axis` over each arc phi in [phi0, phi1] within [0, 2 pi]."""
+    center, radius = circle[:, axis], circle[:, 2]
+    trig = np.cos if axis == 0 else np.sin
+    ends = center[:, None] + radius[:, None] * trig(np.column_stack([phi0, phi1]))
+    lo, hi = ends.min(axis=1), ends.max(axis=1)
+    for angle, sign in _EXTREMES[axis]:
+        passes = (phi0 <= angle) & (angle <= phi1)
+        extreme = center + sign * radius
+        lo = np.where(passes & (sign < 0), extreme, lo)
+        hi = np.where(passes & (sign > 0), extreme, hi)
+    return lo, hi
+
+
 def _arc_crossings(circle: np.ndarray, phi0: np.ndarray, phi1: np.ndarray):
-    """(owner, phi) where arcs cross integer x or y inside (phi0, phi1)."""
+    """(owner, phi) where arcs cross integer x or y inside (phi0, phi1).
+
+    Only the integers within each arc's own x or y range are tried, so the work follows
+    the arcs' extent (inside the canvas) and not the circle's.
+    """
     owners, angles = [], []
     for axis, inverse in ((0, np.arccos), (1, np.arcsin)):
         center, radius = circle[:, axis], circle[:, 2]
-        first = np.ceil(center - radius)
-        count = np.maximum(np.floor(center + radius) - first + 1, 0).astype(np.int64)
+        lo, hi = _arc_range(circle, phi0, phi1, axis)
+        first = np.ceil(lo)
+        count = np.maximum(np.floor(hi) - first + 1, 0).astype(np.int64)
         owner = np.repeat(np.arange(center.size), count)
         value = (
             first[owner]
@@ -162,6 +189,28 @@ def _split(t0: np.ndarray, t1: np.ndarray, cut_owner: np.ndarray, cut_t: np.ndar
     lo, hi, owner = t[:-1][same], t[1:][same], owner[:-1][same]
     keep = hi > lo
     return owner[keep], lo[keep], hi[keep]
+
+
+def split_at_grid_lines(
+    a: np.ndarray, b: np.ndarray, t0: np.ndarray, t1: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Split segments a + t (b - a), t in [t0, t1], where they cross integer x or y.
+
+    Args:
+        a, b: `[E, 2]` float64 end points (pixels, or any grid's units).
+        t0, t1: `[E]` parameter range of each segment to split.
+    Returns:
+        (owner `[P]` index into a, lo `[P]`, hi `[P]`): pieces in order along each
+        segment, each inside one grid cell; empty ranges are dropped.
+    """
+    d = b - a
+    cuts = [_grid_crossings(a[:, axis], d[:, axis], t0, t1) for axis in (0, 1)]
+    return _split(
+        t0,
+        t1,
+        np.concatenate([c[0] for c in cuts]),
+        np.concatenate([c[1] for c in cuts]),
+    )
 
 
 def build_edge_pieces(buffers: SceneBuffers) -> EdgePieces:
@@ -203,13 +252,7 @@ def build_edge_pieces(buffers: SceneBuffers) -> EdgePieces:
         edge[keep],
     )
     d = b - a
-    cuts = [_grid_crossings(a[:, axis], d[:, axis], t0, t1) for axis in (0, 1)]
-    seg, seg_lo, seg_hi = _split(
-        t0,
-        t1,
-        np.concatenate([c[0] for c in cuts]),
-        np.concatenate([c[1] for c in cuts]),
-    )
+    seg, seg_lo, seg_hi = split_at_grid_lines(a, b, t0, t1)
     seg_len = (seg_hi - seg_lo) * np.linalg.norm(d[seg], axis=1)
 
     circles = np.nonzero(kind == 1)[0]

@@ -1,12 +1,21 @@
-"""The exact reference: box-filtered pixel values as areas of polygon intersections.
+"""The exact reference: box-filtered pixel values of the piecewise-constant picture.
 
-The picture is piecewise constant. Visiting shapes front to back, the canvas is split into
-disjoint pieces, each carrying the colour composited so far and the transmittance left
-(the same recurrence as the kernels, on regions instead of points). Pixel k is then
-sum over pieces of (C + T * background) * area(piece ∩ P_k), computed by GEOS (shapely)
-in float64. Polygons are exact up to rounding; circles are replaced by an
-area-preserving regular polygon fine enough that no pixel moves by more than
-`circle_tolerance` times the colour contrast.
+The picture f is constant between shape boundaries, so along any row of the canvas
+(Green's theorem in one dimension)
+
+    integral of f over [j, j+1] at height y
+        = f east of everything + sum over boundary crossings c at x_c of
+          (f just west of c - f just east of c) * (clamp(x_c, j, j+1) - j).
+
+Integrating over the pixel's rows turns each boundary piece into an exact deposit
+(`_deposit`). The jumps f_west - f_east come from compositing the shapes with their
+winding numbers on both sides of each piece (`reynolds.windings`), on the planar
+arrangement of the outlines (`reynolds.arrangement`), clipped to the pixels asked for
+(`reynolds.rings`). Everything is float64; polygons are exact up to rounding, and
+work and memory follow the canvas and the boundary inside it: a circle of radius 1e12
+or a polygon of a million vertices far off the canvas costs what its visible part does.
+Circles are regular polygons fine enough that no pixel moves by more than
+`circle_tolerance` times the colour contrast (`circle_segments`).
 """
 
 from __future__ import annotations
@@ -14,26 +23,35 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import shapely
+from reynolds.arrangement import Arrangement, Rings, build_arrangement
 from reynolds.frames import frames_of
-from reynolds.geometry import fill_inside, winding_numbers
+from reynolds.kernels.edges import split_at_grid_lines
+from reynolds.ragged import blocks, expand
+from reynolds.rings import Box, circle_ring, clip_ring
 from reynolds.scene import Polygon, Scene
-from shapely.geometry import Polygon as GeosPolygon
-from shapely.geometry.base import BaseGeometry
+from reynolds.windings import SideWindings, side_windings
 
 DEFAULT_CIRCLE_TOLERANCE = 1e-6
-# Regions below this area (px^2) are dropped: far below every tolerance of the reference.
-NEGLIGIBLE_AREA = 1e-12
+# Pixel crossings of boundary pieces handled at once by `_deposit`.
+BLOCK = 1 << 21
 
 
 def circle_segments(radius: float, tolerance: float) -> int:
-    """Sides of a regular polygon whose pixel areas differ from the disc's by <= tolerance.
+    """Sides n of a regular polygon whose pixel areas differ from the disc's by <= tolerance.
 
-    Its radial distance from the circle is at most r pi^2 / (2 n^2), and a circle arc
-    inside one unit pixel is shorter than 1.5 px once r >= 1 (2 pi r for smaller discs),
-    so n >= pi sqrt(0.75 r / tolerance) suffices.
+    The polygon of the disc's area (`reynolds.rings.polygon_vertex_radius`) lies in
+    the ring between its vertex radius and its inscribed radius, a band of width
+    r_v (1 - cos(pi / n)) <= r pi^2 / (2 n^2) (1 + O(n^-2)) around the circle, so a
+    pixel's area error is at most (arc of the circle in the pixel) x that width. In a
+    unit pixel a circle of radius r >= 1 runs at most pi / 2 (a quarter circle of
+    radius 1 about a pixel corner), hence an error <= (pi / 2) r pi^2 / (2 n^2), which
+    n >= pi sqrt(pi r / (4 tolerance)) keeps <= tolerance. Discs with r < 1 get the
+    n of r = 1, enough because arc x r <= pi / 2 there too (a whole circle, 2 pi r^2,
+    for r <= 1/2; measured on a grid of placements for 1/2 < r < 1). Only the part of
+    the polygon near the pixels asked for is ever built (`reynolds.rings`).
     """
-    return max(32, math.ceil(math.pi * math.sqrt(0.75 * max(radius, 1.0) / tolerance)))
+    scaled = math.pi * max(radius, 1.0) / (4.0 * tolerance)
+    return max(32, math.ceil(math.pi * math.sqrt(scaled)))
 
 
 def circle_segment_counts(
@@ -51,138 +69,110 @@ def circle_segment_counts(
     )
 
 
-def circle_region(center: np.ndarray, radius: float, n: int) -> BaseGeometry:
-    """A regular polygon of n sides approximating the disc, with the disc's area."""
-    # Vertex radius chosen so that the polygon's area equals pi r^2.
-    r_vertex = radius * math.sqrt(2.0 * math.pi / (n * math.sin(2.0 * math.pi / n)))
-    angles = np.arange(n) * (2.0 * math.pi / n)
-    pts = np.column_stack(
-        [center[0] + r_vertex * np.cos(angles), center[1] + r_vertex * np.sin(angles)]
-    )
-    return GeosPolygon(pts)
-
-
-def polygon_region(vertices: np.ndarray, fill_rule: str) -> BaseGeometry:
-    """The filled region of a closed polygon under `fill_rule`, as a valid geometry.
-
-    A simple polygon is its own region. Otherwise the boundary is noded into the faces of
-    its arrangement and each face is kept or dropped by the winding number at an
-    interior point, which implements both SVG fill rules exactly.
-    """
-    simple = GeosPolygon(vertices)
-    if simple.is_valid:
-        return simple
-    ring = shapely.LineString(np.vstack([vertices, vertices[:1]]))
-    faces = list(
-        shapely.get_parts(shapely.polygonize(shapely.get_parts(shapely.node(ring))))
-    )
-    if not faces:
-        return GeosPolygon()
-    probes = np.array([[p.x, p.y] for p in (f.point_on_surface() for f in faces)])
-    keep = fill_inside(winding_numbers(vertices, probes), fill_rule)
-    kept = [f for f, k in zip(faces, keep, strict=True) if k]
-    return shapely.union_all(kept) if kept else GeosPolygon()
-
-
-def shape_regions(scene: Scene, segments: np.ndarray) -> list[BaseGeometry]:
-    """The world-space region of each shape, pixels, back to front; circles as polygons
-    of `segments[k]` sides."""
+def shape_rings(scene: Scene, segments: np.ndarray, box: Box) -> list[np.ndarray]:
+    """Each shape's outline clipped to `box`, with its winding numbers inside the box
+    (`[N, 2]` float64, empty where the shape cannot change a pixel of the box)."""
     frames = frames_of(scene)
     verts = frames.world_vertices()
     circles = frames.world_circles()
-    regions = []
+    bounds = frames.world_bounds(verts)
+    x0, y0, x1, y1 = box
+    rings = []
     for k, (shape, start, count) in enumerate(
         zip(scene.shapes, frames.starts, frames.counts, strict=True)
     ):
-        if isinstance(shape, Polygon):
-            regions.append(
-                polygon_region(verts[start : start + count], shape.fill_rule)
-            )
+        b = bounds[k]
+        if shape.opacity == 0 or b[0] > x1 or b[2] < x0 or b[1] > y1 or b[3] < y0:
+            rings.append(np.zeros((0, 2)))
+        elif isinstance(shape, Polygon):
+            rings.append(clip_ring(verts[start : start + count], box))
         else:
-            regions.append(
-                circle_region(circles[k, :2], circles[k, 2], int(segments[k]))
+            rings.append(
+                circle_ring(circles[k, :2], circles[k, 2], int(segments[k]), box)
             )
-    return regions
+    return rings
 
 
-def _polygonal(geometry: BaseGeometry) -> BaseGeometry:
-    """The area-carrying part of an overlay result (drops stray lines and points)."""
-    if geometry.geom_type in ("Polygon", "MultiPolygon"):
-        return geometry
-    parts = [
-        g
-        for g in shapely.get_parts(geometry)
-        if g.geom_type in ("Polygon", "MultiPolygon")
-    ]
-    return shapely.union_all(parts) if parts else GeosPolygon()
-
-
-def _pieces(
-    scene: Scene, segments: np.ndarray, box: tuple[int, int, int, int]
-) -> list[tuple[BaseGeometry, np.ndarray]]:
-    """Disjoint regions of `box` (x0, y0, x1, y1) with their final composited colour."""
+def _jumps(scene: Scene, sides: SideWindings) -> tuple[np.ndarray, np.ndarray]:
+    """(sub-edges, `[K, 3]` f_west - f_east across each), compositing back to front."""
+    shapes = scene.shapes
+    evenodd = np.array(
+        [isinstance(s, Polygon) and s.fill_rule == "evenodd" for s in shapes], bool
+    )
+    opacity = np.array([s.opacity for s in shapes], dtype=np.float64)
+    fill = np.array([s.fill for s in shapes], dtype=np.float64).reshape(-1, 3)
+    odd = evenodd[sides.shape]
+    in_west = np.where(odd, sides.west % 2 != 0, sides.west != 0)
+    in_east = np.where(odd, sides.east % 2 != 0, sides.east != 0)
+    keep = in_west | in_east
+    sub, shape = sides.sub[keep], sides.shape[keep]
+    in_west, in_east = in_west[keep], in_east[keep]
+    subs, first, per_sub = np.unique(sub, return_index=True, return_counts=True)
+    slot = np.repeat(np.arange(len(subs)), per_sub)
+    depth = np.arange(len(sub)) - first[slot]  # entries are sorted by sub, then shape
     background = np.asarray(scene.canvas.background, dtype=np.float64)
-    open_pieces = [(shapely.box(*box), 1.0, np.zeros(3))]
-    done = []
-    for shape, region in zip(
-        reversed(scene.shapes),
-        reversed(shape_regions(scene, segments)),
-        strict=True,
-    ):
-        if region.is_empty:
-            continue
-        shapely.prepare(region)
-        alpha = shape.opacity
-        fill = np.asarray(shape.fill, dtype=np.float64)
-        next_pieces = []
-        for piece, transmittance, colour in open_pieces:
-            if not region.intersects(piece):
-                next_pieces.append((piece, transmittance, colour))
-                continue
-            covered = _polygonal(piece.intersection(region))
-            if covered.area <= NEGLIGIBLE_AREA:
-                # A hairline overlap: cutting it out would leave a degenerate hole that
-                # GEOS may turn into lines when pixels are cut from the piece later.
-                next_pieces.append((piece, transmittance, colour))
-                continue
-            rest = _polygonal(piece.difference(region))
-            if rest.area > NEGLIGIBLE_AREA:
-                next_pieces.append((rest, transmittance, colour))
-            entry = (
-                covered,
-                transmittance * (1.0 - alpha),
-                colour + transmittance * alpha * fill,
-            )
-            # Behind an opaque shape nothing below can show: the piece is final.
-            (done if entry[1] == 0.0 else next_pieces).append(entry)
-        open_pieces = next_pieces
-    done.extend(open_pieces)
-    return [
-        (piece, colour + transmittance * background)
-        for piece, transmittance, colour in done
-    ]
+    west = np.tile(background, (len(subs), 1))
+    east = west.copy()
+    by_depth = np.argsort(depth, kind="stable")
+    bounds = np.searchsorted(depth[by_depth], np.arange(depth.max(initial=-1) + 2))
+    for level in range(len(bounds) - 1):
+        k = by_depth[bounds[level] : bounds[level + 1]]
+        s = slot[k]
+        for colour, inside in ((west, in_west[k]), (east, in_east[k])):
+            a = (opacity[shape[k]] * inside)[:, None]
+            colour[s] = a * fill[shape[k]] + (1.0 - a) * colour[s]
+    return subs, west - east
 
 
-def _pixel_areas(
-    piece: BaseGeometry, width: int, height: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Rows, columns and areas of the pixels that `piece` overlaps."""
-    xmin, ymin, xmax, ymax = piece.bounds
-    j0, i0 = max(int(math.floor(xmin)), 0), max(int(math.floor(ymin)), 0)
-    j1, i1 = min(int(math.ceil(xmax)), width), min(int(math.ceil(ymax)), height)
-    if j0 >= j1 or i0 >= i1:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, np.zeros(0)
-    rows, cols = np.mgrid[i0:i1, j0:j1]
-    rows, cols = rows.ravel(), cols.ravel()
-    boxes = shapely.box(cols, rows, cols + 1, rows + 1)
-    shapely.prepare(piece)
-    areas = np.zeros(rows.size)
-    full = shapely.contains_properly(piece, boxes)
-    areas[full] = 1.0
-    partial = ~full & shapely.intersects(piece, boxes)
-    areas[partial] = shapely.area(shapely.intersection(piece, boxes[partial]))
-    return rows, cols, areas
+def _add_counts(target: np.ndarray, index: np.ndarray, weights: np.ndarray) -> None:
+    """target[index] += weights for a 1-D target, repeated indices summed; the
+    temporary spans only the indices' range."""
+    if len(index):
+        lo, hi = int(index.min()), int(index.max())
+        target[lo : hi + 1] += np.bincount(index - lo, weights, hi - lo + 1)
+
+
+def _deposit(
+    image: np.ndarray, arr: Arrangement, sub: np.ndarray, jump: np.ndarray, box
+) -> None:
+    """Add each sub-edge's share of sum_c (f_W - f_E)(clamp(x_c, j, j+1) - j) dy to the
+    pixels of `box` (int x0, y0, x1, y1): its part in pixel (i, j) adds jump * dy *
+    (x_mid - j) there and jump * dy to every pixel west of it in row i.
+
+    Sub-edges are cut into parts of at most BLOCK pixel crossings and handled a block
+    of parts at a time, so memory stays bounded on a 16777216-pixel row.
+    """
+    x0, y0, x1, y1 = box
+    rows, cols = y1 - y0, x1 - x0
+    a, b = arr.nodes[arr.tail[sub]], arr.nodes[arr.head[sub]]
+    crossings = np.ceil(np.abs(b - a).sum(axis=1)) + 2
+    parts = np.ceil(crossings / BLOCK).astype(np.int64)
+    owner, k = expand(parts)
+    t0, t1 = k / parts[owner], (k + 1) / parts[owner]
+    flat_image = image.reshape(-1, 3)
+    # West[i, j]: the dy-weighted jumps of the parts in column j of row i, which every
+    # pixel west of column j gets; column `cols` holds parts on the east border.
+    west = np.zeros((3, rows * (cols + 1)))
+    for first, last in blocks(crossings[owner] / parts[owner], BLOCK):
+        s = owner[first:last]
+        piece, lo, hi = split_at_grid_lines(a[s], b[s], t0[first:last], t1[first:last])
+        d = b[s][piece] - a[s][piece]
+        mid = a[s][piece] + (0.5 * (lo + hi))[:, None] * d
+        height = (hi - lo) * np.abs(d[:, 1])
+        # Nodes lie in the box up to rounding; a last-bit excess must not leave it.
+        row = np.clip(np.floor(mid[:, 1]).astype(np.int64) - y0, 0, rows - 1)
+        col = np.clip(np.floor(mid[:, 0]).astype(np.int64) - x0, 0, cols)
+        inside = col < cols
+        pixel = (row + y0) * image.shape[1] + col + x0
+        fraction = mid[:, 0] - np.floor(mid[:, 0])
+        for ch in range(3):
+            weight = jump[s[piece], ch] * height
+            _add_counts(west[ch], row * (cols + 1) + col, weight)
+            _add_counts(flat_image[:, ch], pixel[inside], (weight * fraction)[inside])
+    for ch in range(3):
+        totals = np.cumsum(west[ch].reshape(rows, cols + 1), axis=1)
+        # Sum over the columns strictly east of each pixel.
+        image[y0:y1, x0:x1, ch] += totals[:, -1:] - totals[:, :cols]
 
 
 def render_exact_image(
@@ -209,7 +199,12 @@ def render_exact_image(
     if segments is None:
         segments = circle_segment_counts(scene, circle_tolerance)
     row0, row1, col0, col1 = window if window is not None else (0, height, 0, width)
-    for piece, value in _pieces(scene, segments, (col0, row0, col1, row1)):
-        rows, cols, areas = _pixel_areas(piece, width, height)
-        np.add.at(image, (rows, cols), areas[:, None] * value[None, :])
+    if row0 >= row1 or col0 >= col1:
+        return image
+    box = (col0, row0, col1, row1)
+    image[row0:row1, col0:col1] = scene.canvas.background
+    rings = Rings.from_list(shape_rings(scene, segments, box))
+    arrangement = build_arrangement(rings, scale=float(max(col1, row1, 1)))
+    sub, jump = _jumps(scene, side_windings(arrangement, rings))
+    _deposit(image, arrangement, sub, jump, box)
     return image

@@ -1,0 +1,306 @@
+"""The planar arrangement of the scene's clipped outlines, for the exact reference.
+
+Every ring edge is split where it meets another edge (a proper crossing, or an end
+point lying on it), and points closer than a tolerance are merged into one node, so
+that the arrangement is combinatorial: sub-edges run between nodes, two sub-edges that
+overlap share both nodes, and nothing crosses except at a node. Work and memory follow
+the number of edges plus the number of meetings; candidate pairs come from a uniform
+grid of about one cell per edge, never from all pairs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from reynolds.kernels.edges import split_at_grid_lines
+from reynolds.ragged import expand, unique_sorted
+
+# Points closer than this many units of the coordinate scale are one node: ~4500 ulps,
+# far above the rounding of a float64 intersection, far below any pixel tolerance.
+RELATIVE_TOLERANCE = 1e-12
+
+
+@dataclass(frozen=True)
+class Rings:
+    """Closed outlines of S shapes, edges numbered ring after ring.
+
+    Attributes:
+        points: `[E, 2]` float64 vertices; edge e runs from points[e] to points[next[e]].
+        next: `[E]` index of the following vertex of the same ring.
+        shape: `[E]` shape index of each edge.
+        start, count: `[S]` first edge and number of edges of each shape's ring.
+    """
+
+    points: np.ndarray
+    next: np.ndarray
+    shape: np.ndarray
+    start: np.ndarray
+    count: np.ndarray
+
+    @classmethod
+    def from_list(cls, rings: list[np.ndarray]) -> Rings:
+        """From one `[N_s, 2]` vertex array per shape (fewer than 3 rows: no ring)."""
+        count = np.array([len(r) if len(r) >= 3 else 0 for r in rings], dtype=np.int64)
+        start = np.cumsum(count) - count
+        kept = [r for r in rings if len(r) >= 3]
+        points = np.vstack(kept) if kept else np.zeros((0, 2))
+        shape, local = expand(count)
+        nxt = start[shape] + (local + 1) % count[shape]
+        return cls(points=points, next=nxt, shape=shape, start=start, count=count)
+
+
+@dataclass(frozen=True)
+class Arrangement:
+    """Sub-edges between merged nodes, in ring order.
+
+    Attributes:
+        nodes: `[N, 2]` float64 node positions.
+        tail, head: `[M]` node of each sub-edge's start and end.
+        edge: `[M]` ring edge each sub-edge belongs to; sub-edges are sorted by it and
+            then along it, so each ring's sub-edges form one block in ring order.
+        group: `[M]` id shared by the sub-edges that join the same two nodes
+            (coincident boundaries, in either direction).
+        tolerance: the merging distance used, pixels.
+    """
+
+    nodes: np.ndarray
+    tail: np.ndarray
+    head: np.ndarray
+    edge: np.ndarray
+    group: np.ndarray
+    tolerance: float
+
+
+def _box_cells(owner: np.ndarray, low: np.ndarray, high: np.ndarray):
+    """(owner, cell x, cell y) of boxes [low, high] (cell units) spanning <= 2 x 2 cells."""
+    entries = []
+    for dx in (0, 1):
+        for dy in (0, 1):
+            ok = (low[:, 0] + dx <= high[:, 0]) & (low[:, 1] + dy <= high[:, 1])
+            entries.append((owner[ok], low[ok, 0] + dx, low[ok, 1] + dy))
+    return [np.concatenate(parts) for parts in zip(*entries, strict=True)]
+
+
+def _cell_entries(
+    a: np.ndarray, b: np.ndarray, origin: np.ndarray, cell: float, margin: float
+) -> list[np.ndarray]:
+    """(edge, cell x, cell y) for every grid cell that segment a -> b passes through or
+    comes within `margin` (cell units) of.
+
+    A segment whose widened bounding box spans at most 2 x 2 cells is entered in those;
+    a longer one is cut at the grid lines and each piece entered the same way.
+    """
+    ga, gb = (a - origin) / cell, (b - origin) / cell
+    low = np.floor(np.minimum(ga, gb) - margin).astype(np.int64)
+    high = np.floor(np.maximum(ga, gb) + margin).astype(np.int64)
+    short = np.all(high - low <= 1, axis=1)
+    parts = [_box_cells(np.flatnonzero(short), low[short], high[short])]
+    long_ = np.flatnonzero(~short)
+    if len(long_):
+        pa, pb = ga[long_], gb[long_]
+        owner, lo, hi = split_at_grid_lines(pa, pb, np.zeros(len(pa)), np.ones(len(pa)))
+        d = pb[owner] - pa[owner]
+        p, q = pa[owner] + lo[:, None] * d, pa[owner] + hi[:, None] * d
+        parts.append(
+            _box_cells(
+                long_[owner],
+                np.floor(np.minimum(p, q) - margin).astype(np.int64),
+                np.floor(np.maximum(p, q) + margin).astype(np.int64),
+            )
+        )
+    return [np.concatenate(column) for column in zip(*parts, strict=True)]
+
+
+def candidate_pairs(
+    a: np.ndarray, b: np.ndarray, margin: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i < j) of segments that share a grid cell: every pair closer than
+    `margin` is among them.
+
+    Cells are about one per segment over the bounding box, or twice the median segment
+    length where that is smaller (segments along a curve, as a circle's polygon), but
+    large enough that all segments together visit about 4 cells each: so that both the
+    cells a segment visits and the segments a cell holds stay few.
+    """
+    n = len(a)
+    if n < 2:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    lo = np.minimum(a.min(axis=0), b.min(axis=0))
+    hi = np.maximum(a.max(axis=0), b.max(axis=0))
+    extent = np.maximum(hi - lo, margin)
+    length = np.linalg.norm(b - a, axis=1)
+    spread = float(np.sqrt(extent[0] * extent[1] / n))
+    typical = 2.0 * float(np.median(length))
+    # Long segments visit at most about 4 n cells in all; at most 2**30 cells per axis,
+    # so that a cell's number fits an int64.
+    cell = max(
+        min(spread, typical),
+        float(length.sum()) / (4 * n),
+        4.0 * margin,
+        float(extent.max()) / 2**30,
+    )
+    owner, cx, cy = _cell_entries(a, b, lo, cell, margin / cell)
+    key = (cx - cx.min()) * int(cy.max() - cy.min() + 1) + (cy - cy.min())
+    entry = unique_sorted(key * n + owner)  # by cell, each segment once per cell
+    key, owner = entry // n, entry % n
+    # Within each cell, entry p pairs with the entries after it in the same cell.
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    sizes = np.diff(np.r_[starts, len(key)])
+    later = np.repeat(starts + sizes, sizes) - np.arange(len(key)) - 1
+    first, offset = expand(later)
+    i, j = owner[first], owner[first + 1 + offset]
+    pair = unique_sorted(np.minimum(i, j) * n + np.maximum(i, j))
+    return pair // n, pair % n
+
+
+def components(n: int, p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Label of each of n items: the lowest index connected to it by the pairs (p, q)."""
+    parent = np.arange(n)
+    while True:
+        while True:  # point every item at its root
+            up = parent[parent]
+            if np.array_equal(up, parent):
+                break
+            parent = up
+        rp, rq = parent[p], parent[q]
+        apart = rp != rq
+        if not apart.any():
+            return parent
+        np.minimum.at(parent, np.maximum(rp, rq)[apart], np.minimum(rp, rq)[apart])
+
+
+def _cross(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    return u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0]
+
+
+def _touches(
+    a: np.ndarray, b: np.ndarray, p: np.ndarray, tolerance: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(mask, t): points p lying within `tolerance` of the interior of segments a -> b,
+    farther than `tolerance` from both ends, and their parameter t along the segment."""
+    d = b - a
+    length2 = np.einsum("ij,ij->i", d, d)
+    length = np.sqrt(length2)
+    with np.errstate(divide="ignore", invalid="ignore"):  # edges of zero length
+        t = np.einsum("ij,ij->i", p - a, d) / length2
+    near = np.abs(_cross(d, p - a)) <= tolerance * length
+    inside = (t * length > tolerance) & ((1.0 - t) * length > tolerance)
+    return near & inside, t
+
+
+def _close_ends(points: np.ndarray, nxt: np.ndarray, i, j, tolerance: float):
+    """Pairs (p, q) of end points, one of edge i[k] and one of edge j[k], closer than
+    `tolerance` (vertex numbers: edge e starts at vertex e and ends at nxt[e])."""
+    close_p, close_q = [], []
+    for u in (i, nxt[i]):
+        for v in (j, nxt[j]):
+            d = points[u] - points[v]
+            close = np.einsum("ij,ij->i", d, d) <= tolerance**2
+            close_p.append(u[close])
+            close_q.append(v[close])
+    return np.concatenate(close_p), np.concatenate(close_q)
+
+
+def _meetings(points: np.ndarray, nxt: np.ndarray, i, j, tolerance: float):
+    """Split points of the edges points[e] -> points[nxt[e]] from their meetings with
+    the candidate edges (i, j): (edge, t, point) with point indexing `points` extended
+    by the proper crossings, which are returned too."""
+    a, b = points, points[nxt]
+    # Consecutive edges of a ring meet at their shared vertex, and elsewhere only when
+    # the second folds back along the first.
+    di, dj = b[i] - a[i], b[j] - a[j]
+    adjacent = (nxt[i] == j) | (nxt[j] == i)
+    folds = (np.abs(_cross(di, dj)) <= tolerance * np.linalg.norm(di, axis=1)) & (
+        np.einsum("ij,ij->i", di, dj) < 0
+    )
+    i, j = i[~adjacent | folds], j[~adjacent | folds]
+    splits_edge, splits_t, splits_point = [], [], []
+    # An end point of one edge on the other edge: split it there, at that vertex.
+    for edge, end in ((i, j), (i, nxt[j]), (j, i), (j, nxt[i])):
+        mask, t = _touches(a[edge], b[edge], points[end], tolerance)
+        splits_edge.append(edge[mask])
+        splits_t.append(t[mask])
+        splits_point.append(end[mask])
+    # Proper crossings, from orientation signs; the parameters follow from the same
+    # orientations, so both edges agree on the crossing they share.
+    di, dj = b[i] - a[i], b[j] - a[j]
+    o1, o2 = _cross(di, a[j] - a[i]), _cross(di, b[j] - a[i])
+    o3, o4 = _cross(dj, a[i] - a[j]), _cross(dj, b[i] - a[j])
+    proper = (o1 * o2 < 0) & (o3 * o4 < 0)
+    i, j, o1, o2, o3, o4 = (v[proper] for v in (i, j, o1, o2, o3, o4))
+    ti, tj = o3 / (o3 - o4), o1 / (o1 - o2)
+    li = np.linalg.norm(b[i] - a[i], axis=1)
+    lj = np.linalg.norm(b[j] - a[j], axis=1)
+    # A crossing next to an end point is that end point on the other edge (above).
+    clear = (
+        (ti * li > tolerance)
+        & ((1 - ti) * li > tolerance)
+        & (tj * lj > tolerance)
+        & ((1 - tj) * lj > tolerance)
+    )
+    i, j, ti, tj = i[clear], j[clear], ti[clear], tj[clear]
+    crossing = a[i] + ti[:, None] * (b[i] - a[i])
+    ids = len(points) + np.arange(len(i))
+    splits_edge += [i, j]
+    splits_t += [ti, tj]
+    splits_point += [ids, ids]
+    return (
+        np.concatenate(splits_edge),
+        np.concatenate(splits_t),
+        np.concatenate(splits_point),
+        crossing,
+    )
+
+
+def build_arrangement(rings: Rings, scale: float) -> Arrangement:
+    """Split and merge the rings' edges into an arrangement.
+
+    Points closer than the tolerance are merged: end points of nearby edges first, so
+    that edges traced twice with rounding differences coincide exactly instead of
+    crossing each other at tiny angles; then neighbouring split points along each
+    edge (crossings of nearly concurrent edges, a crossing next to a touching vertex).
+
+    Args:
+        rings: the clipped outlines.
+        scale: the largest coordinate magnitude (pixels), which sets the tolerance.
+    """
+    tolerance = RELATIVE_TOLERANCE * max(scale, 1.0)
+    n_edges = len(rings.points)
+    i, j = candidate_pairs(rings.points, rings.points[rings.next], 8.0 * tolerance)
+    close_p, close_q = _close_ends(rings.points, rings.next, i, j, tolerance)
+    snapped = rings.points[components(n_edges, close_p, close_q)]
+    split_edge, split_t, split_point, crossing = _meetings(
+        snapped, rings.next, i, j, tolerance
+    )
+    points = np.vstack([snapped, crossing])
+    # Each edge: its start vertex (t = 0), its split points, its end vertex (t = 1).
+    edge = np.concatenate([np.arange(n_edges), split_edge, np.arange(n_edges)])
+    t = np.concatenate([np.zeros(n_edges), split_t, np.ones(n_edges)])
+    point = np.concatenate([np.arange(n_edges), split_point, rings.next])
+    order = np.lexsort((t, edge))
+    edge, point = edge[order], point[order]
+    step = points[point[1:]] - points[point[:-1]]
+    near = (edge[1:] == edge[:-1]) & (np.einsum("ij,ij->i", step, step) <= tolerance**2)
+    label = components(
+        len(points),
+        np.concatenate([close_p, point[:-1][near]]),
+        np.concatenate([close_q, point[1:][near]]),
+    )
+    node = label[point]
+    link = (edge[1:] == edge[:-1]) & (node[1:] != node[:-1])
+    tail, head, edge = node[:-1][link], node[1:][link], edge[:-1][link]
+    used, inverse = np.unique(np.concatenate([tail, head]), return_inverse=True)
+    tail, head = inverse[: len(tail)], inverse[len(tail) :]
+    _, group = np.unique(
+        np.minimum(tail, head) * len(used) + np.maximum(tail, head), return_inverse=True
+    )
+    return Arrangement(
+        nodes=points[used],
+        tail=tail,
+        head=head,
+        edge=edge,
+        group=group.reshape(-1),
+        tolerance=tolerance,
+    )
