@@ -43,6 +43,11 @@ MIN_SCALE, MAX_SCALE = 1e-6, 1e6
 MAX_ROTATE = 1e6  # degrees: float64 still resolves such an angle to 1e-10 degrees
 MAX_SAMPLES = 2**31 - 1
 MAX_REPEAT = 2**32
+# Points of one polygon. The kernels test a sample against every edge of each shape in
+# its tile, and the edge sampler gives every boundary piece at least one sample, so a
+# polygon's cost grows with its vertex count: 100k vertices render in ~10 s and
+# differentiate in ~50 s on 2 cores (tools/bench_limits.py); a million would not.
+MAX_POLYGON_POINTS = 100_000
 
 
 def check_count(
@@ -111,6 +116,13 @@ def check_scene_limits(scene: Scene, frames: Frames | None = None) -> None:
     shapes = scene.shapes
     if not shapes:
         return
+    for k, shape in enumerate(shapes):
+        if not isinstance(shape, Circle) and len(shape.points) > MAX_POLYGON_POINTS:
+            raise SceneError(
+                f"a polygon has at most {MAX_POLYGON_POINTS:,} points (the kernels' "
+                f"cost grows with them), got {len(shape.points):,}",
+                where=f"shapes[{k}].points",
+            )
 
     # Values may be beyond float64's comfort (1e308): the checks below decide, quietly.
     def quiet():

@@ -17,7 +17,7 @@ from typing import Any
 from reynolds.atomic import write_atomic
 from reynolds.errors import MAX_ECHO, SceneError, echo, shorten
 from reynolds.input_files import MiB, read_input
-from reynolds.limits import check_scene_limits
+from reynolds.limits import MAX_POLYGON_POINTS, check_scene_limits
 from reynolds.scene import (
     FILL_RULES,
     KIND_NAMES,
@@ -230,6 +230,12 @@ def _polygon(data: dict, path: str) -> Polygon:
         )
     if len(raw) < 3:
         raise _fail(points_path, f"a polygon needs at least 3 points, got {len(raw)}")
+    if len(raw) > MAX_POLYGON_POINTS:
+        raise _fail(
+            points_path,
+            f"a polygon has at most {MAX_POLYGON_POINTS:,} points (the kernels' cost "
+            f"grows with them), got {len(raw):,}",
+        )
     points = tuple(
         _vector(p, _join(points_path, i), 2, "a point [x, y]")
         for i, p in enumerate(raw)

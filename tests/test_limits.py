@@ -16,6 +16,7 @@ from reynolds import (
     SceneError,
     backward,
     backward_with_stderr,
+    load_scene,
     parse_scene,
     render,
     render_exact,
@@ -318,3 +319,28 @@ def test_svg_import_meets_the_loader_rules(circle, where, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith(f"error: {svg}: {where}: ") and err.count("\n") == 1
     assert not out.exists()
+
+
+def test_a_polygon_of_more_than_100000_points_is_refused(write_json):
+    import math
+
+    n = 100_001
+    points = [
+        [
+            32 + 20 * math.cos(2 * math.pi * i / n),
+            32 + 20 * math.sin(2 * math.pi * i / n),
+        ]
+        for i in range(n)
+    ]
+    scene = {
+        "version": 1,
+        "canvas": {"width": 64, "height": 64, "background": [0, 0, 0]},
+        "shapes": [{"id": "p", "type": "polygon", "points": points, "fill": [1, 1, 1]}],
+    }
+    path = write_json(scene)
+    with pytest.raises(SceneError) as caught:
+        load_scene(path)
+    assert str(caught.value) == (
+        f"{path}: shapes[0].points: a polygon has at most 100,000 points (the kernels' "
+        "cost grows with them), got 100,001"
+    )
