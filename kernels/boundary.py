@@ -45,18 +45,30 @@ i32_2 = ti.types.ndarray(dtype=ti.i32, ndim=2)
 
 @ti.dataclass
 class EdgePoint:
-    """One edge sample: where it is, whose edge, its outward normal and its weight."""
+    """One edge sample: where it is, whose edge, its normal, and whether its own shape
+    covers the points beside it before and after the edge moves past them."""
 
-    valid: ti.i32  # 0 when the shape's own fill does not change across the edge here
+    valid: ti.i32  # 0 when the own shape's cover changes on neither side
     shape: ti.i32
     vert_a: ti.i32  # world vertex indices of a segment (-1 for an arc)
     vert_b: ti.i32
     t: ti.f64  # position along the segment a -> b
     x: ti.f64
     y: ti.f64
-    nx: ti.f64  # outward unit normal of the shape's region
+    nx: ti.f64  # unit normal: towards the side the edge alone leaves uncovered
     ny: ti.f64
-    share: ti.f64  # 1 / number of coincident edges of the same polygon through x
+    # Own cover just beside the point along +n (plus) and -n (minus): "out" before the
+    # edge moves past that point, "in" after (docs/design.md §4.3).
+    own_plus_in: ti.i32
+    own_plus_out: ti.i32
+    own_minus_in: ti.i32
+    own_minus_out: ti.i32
+    # The polygon's edges along the sampled one through the point (itself included), and
+    # the own cover on its negative and positive side when they all move together
+    # (translate, rotate, scale move every copy alike; docs/design.md §4.3).
+    copies: ti.i32
+    own_joint_in: ti.i32
+    own_joint_out: ti.i32
     weight: ti.f64  # 1 / sampling density, pixels of boundary per sample
 
 
@@ -110,8 +122,12 @@ def edge_point(sc: ti.template(), pv: ti.template(), m, num_samples, seed, strat
     tau = pv.t0[p] + frac * (pv.t1[p] - pv.t0[p])
     k = pv.shape[p]
     point = EdgePoint(
-        valid=1, shape=k, vert_a=-1, vert_b=-1, t=tau, share=1.0, weight=weight
+        valid=1, shape=k, vert_a=-1, vert_b=-1, t=tau, copies=1, weight=weight
     )
+    point.own_joint_in, point.own_joint_out = 1, 0
+    # An arc: the disc lies on -n; moving the edge past a point covers it.
+    point.own_plus_in, point.own_plus_out = 1, 0
+    point.own_minus_in, point.own_minus_out = 1, 0
     if pv.kind[p] == PIECE_SEGMENT:
         start = sc.vert_start[k]
         e = pv.edge[p]
@@ -123,18 +139,29 @@ def edge_point(sc: ti.template(), pv: ti.template(), m, num_samples, seed, strat
         point.vert_b = b
         point.x = ax + tau * dx
         point.y = ay + tau * dy
-        w_neg, w_pos, m = own_polygon_sides(sc, k, e, point.x, point.y)
+        # Edge e alone adds 1 to the winding number on its positive side, so moving it
+        # along n (its negative side) adds 1 to the points it passes there, and moving
+        # it against n takes 1 from the points it passes on the positive side. Every
+        # other edge of the polygon through the point (coincident copies, a collapsed
+        # polygon) stays where it is: each edge's one-sided derivatives are its own.
+        w_neg, w_pos, copies = own_polygon_sides(sc, k, e, point.x, point.y)
         evenodd = sc.fill_rule[k] == 1
-        inside_neg = fill_rule_inside(w_neg, evenodd)
-        inside_pos = fill_rule_inside(w_pos, evenodd)
-        if inside_neg == inside_pos:
+        norm = ti.sqrt(dx * dx + dy * dy)
+        point.nx = dy / norm
+        point.ny = -dx / norm
+        point.own_plus_in = fill_rule_inside(w_neg + 1, evenodd)
+        point.own_plus_out = fill_rule_inside(w_neg, evenodd)
+        point.own_minus_in = fill_rule_inside(w_pos, evenodd)
+        point.own_minus_out = fill_rule_inside(w_pos - 1, evenodd)
+        point.copies = copies
+        point.own_joint_in = fill_rule_inside(w_pos, evenodd)
+        point.own_joint_out = fill_rule_inside(w_neg, evenodd)
+        if (
+            point.own_plus_in == point.own_plus_out
+            and point.own_minus_in == point.own_minus_out
+            and point.own_joint_in == point.own_joint_out
+        ):
             point.valid = 0
-        else:
-            norm = ti.sqrt(dx * dx + dy * dy)
-            sign = 1.0 if inside_neg else -1.0  # outward = towards the outside side
-            point.nx = -dy / norm * sign
-            point.ny = dx / norm * sign
-            point.share = 1.0 / m
     else:
         point.nx = ti.cos(tau)
         point.ny = ti.sin(tau)
@@ -234,17 +261,39 @@ def add_to_pixels(
 
 @ti.func
 def edge_jumps(
-    sc: ti.template(), point: EdgePoint, height, width, tile_size, tiles_x, background
+    sc: ti.template(),
+    point: EdgePoint,
+    height,
+    width,
+    tile_size,
+    tiles_x,
+    background,
+    plus_in,
+    plus_out,
+    minus_in,
+    minus_out,
 ):
-    """f_in - f_out beside an edge sample on its outer and inner side (float64 colours);
-    see `composite_sides`. The tile is that of a canvas pixel whose closed square holds
+    """f_in - f_out beside an edge sample along +n and -n (float64 colours), with the own
+    shape's cover given by the flags; see `composite_sides`. The tile is that of a canvas pixel whose closed square holds
     the point: its list holds every shape whose bounds hold the point."""
     i = ti.math.clamp(ti.cast(ti.floor(point.y), ti.i32), 0, height - 1)
     j = ti.math.clamp(ti.cast(ti.floor(point.x), ti.i32), 0, width - 1)
     tile = (i // tile_size) * tiles_x + j // tile_size
     depth = sc.tile_start[tile + 1] - sc.tile_start[tile]
     return composite_sides(
-        sc, tile, depth, point.x, point.y, background, point.shape, point.nx, point.ny
+        sc,
+        tile,
+        depth,
+        point.x,
+        point.y,
+        background,
+        point.shape,
+        point.nx,
+        point.ny,
+        plus_in,
+        plus_out,
+        minus_in,
+        minus_out,
     )
 
 
@@ -314,8 +363,10 @@ def _boundary(
     seed: ti.u32,
     tangent: ti.template(),
     epsilon: ti.template(),
+    rigid: ti.template(),
     first_item: ti.i32,
     circle_row: ti.i32,
+    joint_row: ti.i32,
     slot_row: i32_2,
     slot_value: f64_3,
     overflow: i32_1,
@@ -383,7 +434,12 @@ def _boundary(
                 jump_plus = vec3_f64(0.0)
                 jump_minus = vec3_f64(0.0)
                 sx, sy = point.nx, point.ny
-                share = point.share
+                # Coincident copies of the edge in its own polygon: moved alone (a vertex
+                # of one copy) the edge has one-sided derivatives of its own; moved with
+                # its copies (a whole-shape transform) the copies share one jump.
+                joint = point.copies > 1
+                joint_plus = vec3_f64(0.0)
+                joint_minus = vec3_f64(0.0)
                 if ti.static(epsilon):
                     # diffvg's rule, kept for comparison (docs/design.md §4.6): colours a
                     # fixed step off the edge on each side, the pixel of the point itself.
@@ -392,16 +448,42 @@ def _boundary(
                     )
                     jump_minus = jump_plus
                     sx, sy = 1.0, 1.0
-                    share = 1.0
+                    joint = False
                 else:
                     jump_plus, jump_minus = edge_jumps(
-                        sc, point, height, width, tile_size, tiles_x, background
+                        sc,
+                        point,
+                        height,
+                        width,
+                        tile_size,
+                        tiles_x,
+                        background,
+                        point.own_plus_in,
+                        point.own_plus_out,
+                        point.own_minus_in,
+                        point.own_minus_out,
                     )
+                    if joint:
+                        joint_plus, joint_minus = edge_jumps(
+                            sc,
+                            point,
+                            height,
+                            width,
+                            tile_size,
+                            tiles_x,
+                            background,
+                            point.own_joint_in,
+                            point.own_joint_out,
+                            point.own_joint_in,
+                            point.own_joint_out,
+                        )
+                        joint_plus /= ti.f64(point.copies)
+                        joint_minus /= ti.f64(point.copies)
                 po_lo, po_hi, pj_lo, pj_hi = pixels_beside(point.x, point.y, sx, sy)
                 mo_lo, mo_hi, mj_lo, mj_hi = pixels_beside(point.x, point.y, -sx, -sy)
                 if ti.static(epsilon):
                     mo_lo, mo_hi, mj_lo, mj_hi = po_lo, po_hi, pj_lo, pj_hi
-                weight = 0.5 * point.weight * share
+                weight = 0.5 * point.weight
                 k = point.shape
                 fits = 1
                 if ti.static(tangent):
@@ -418,6 +500,9 @@ def _boundary(
                     else:
                         c = ti.static(velocity_circle)
                         speed = c[k, 0] * point.nx + c[k, 1] * point.ny + c[k, 2]
+                    if ti.static(rigid):
+                        if joint:
+                            jump_plus, jump_minus = joint_plus, joint_minus
                     fits = add_to_pixels(
                         slot_row,
                         slot_value,
@@ -445,9 +530,18 @@ def _boundary(
                     w_plus = mean_adjoint(adjoint, po_lo, po_hi, pj_lo, pj_hi)
                     w_minus = mean_adjoint(adjoint, mo_lo, mo_hi, mj_lo, mj_hi)
                     g = (w_plus.dot(jump_plus) + w_minus.dot(jump_minus)) * weight
-                    if g != 0.0:
-                        normal = vec3_f64(point.nx, point.ny, 0.0)
-                        if point.vert_a >= 0:
+                    normal = vec3_f64(point.nx, point.ny, 0.0)
+                    if point.vert_a < 0:
+                        if g != 0.0:
+                            fits = add_to_slots(
+                                slot_row,
+                                slot_value,
+                                item,
+                                circle_row + k,
+                                g * vec3_f64(point.nx, point.ny, 1.0),
+                            )
+                    else:
+                        if g != 0.0:
                             fits = add_to_slots(
                                 slot_row,
                                 slot_value,
@@ -461,23 +555,36 @@ def _boundary(
                                 point.vert_b,
                                 g * point.t * normal,
                             )
-                        else:
-                            fits = add_to_slots(
-                                slot_row,
-                                slot_value,
-                                item,
-                                circle_row + k,
-                                g * vec3_f64(point.nx, point.ny, 1.0),
-                            )
+                        if joint:
+                            # Rows joint_row + v: what the joint rule adds to vertex v.
+                            g_joint = (
+                                w_plus.dot(joint_plus) + w_minus.dot(joint_minus)
+                            ) * weight
+                            extra = (g_joint - g) * normal
+                            if g_joint != g:
+                                fits &= add_to_slots(
+                                    slot_row,
+                                    slot_value,
+                                    item,
+                                    joint_row + point.vert_a,
+                                    (1.0 - point.t) * extra,
+                                ) & add_to_slots(
+                                    slot_row,
+                                    slot_value,
+                                    item,
+                                    joint_row + point.vert_b,
+                                    point.t * extra,
+                                )
                 if not fits:
                     overflow[0] = 1
 
 
 # Slots per work item: a piece lies in one closed pixel, so its samples (and an i.i.d.
 # sample's two sides) reach at most the 3 x 3 pixels around it in tangent mode, and the
-# two end vertices of its edge (or its circle) in adjoint mode.
+# two end vertices of its edge (or its circle) in adjoint mode, plus the joint-rule rows
+# of the two vertices where the edge has coincident copies in its polygon.
 TANGENT_SLOTS = 9
-ADJOINT_SLOTS = 2
+ADJOINT_SLOTS = 4  # the two vertices, and their joint-rule rows (coincident copies)
 # Work items of one kernel launch hold at most this many slots (28 bytes each): 56 MiB.
 MAX_SLOTS = 1 << 21
 
@@ -495,17 +602,19 @@ def _run(
     epsilon,
     tangent,
     arch,
+    rigid=False,
 ):
     """Run `_boundary` in batches of work items and reduce their slots in a fixed order.
 
     Returns:
-        (d_verts `[V, 2]`, d_circle `[S, 3]`, None) in adjoint mode, (None, None,
-        d_image `[height, width, 3]`) in tangent mode; float64.
+        (d_verts `[V, 2]`, d_circle `[S, 3]`, d_verts_joint `[V, 2]`, None) in adjoint
+        mode, (None, None, None, d_image `[height, width, 3]`) in tangent mode; float64.
     """
     ensure_initialized(arch)
     n_verts = buffers.verts.shape[0]
     n_shapes = buffers.kind.shape[0]
-    rows = buffers.height * buffers.width if tangent else n_verts + n_shapes
+    joint_row = n_verts + n_shapes
+    rows = buffers.height * buffers.width if tangent else joint_row + n_verts
     total = np.zeros((rows, 3))
     if pieces.count and samples > 0:
         if stratified:
@@ -542,8 +651,10 @@ def _run(
                 seed & 0xFFFFFFFF,
                 tangent,
                 bool(epsilon),
+                bool(rigid),
                 first,
                 n_verts,
+                joint_row,
                 slot_row,
                 slot_value,
                 overflow,
@@ -559,8 +670,10 @@ def _run(
         if overflow[0]:
             raise RuntimeError("an edge-sample work item touched more rows than slots")
     if tangent:
-        return None, None, total.reshape(buffers.height, buffers.width, 3)
-    return np.ascontiguousarray(total[:n_verts, :2]), total[n_verts:], None
+        return None, None, None, total.reshape(buffers.height, buffers.width, 3)
+    d_verts = np.ascontiguousarray(total[:n_verts, :2])
+    d_joint = d_verts + total[joint_row:, :2]
+    return d_verts, total[n_verts:joint_row], d_joint, None
 
 
 def boundary_adjoint(
@@ -586,12 +699,15 @@ def boundary_adjoint(
             and take the adjoint of the sample's own pixel (diffvg's rule, biased at
             coincident edges; for comparison) instead of the two-sided rule.
     Returns:
-        d_verts `[V, 2]` (dL/d world vertex positions) and d_circle `[S, 3]` (dL/d world
-        centre x, y and radius), float64.
+        d_verts `[V, 2]` (dL/d world vertex positions, each vertex moving alone),
+        d_circle `[S, 3]` (dL/d world centre x, y and radius) and d_verts_joint `[V, 2]`
+        (as d_verts, but with coincident copies of an edge in its polygon moving
+        together, as under a whole-shape transform; equal to d_verts without such
+        copies), float64 (docs/design.md §4.3).
     """
     zeros_v = np.zeros((1, 2))
     zeros_c = np.zeros((1, 3))
-    d_verts, d_circle, _ = _run(
+    d_verts, d_circle, d_joint, _ = _run(
         buffers,
         pieces,
         adjoint,
@@ -604,7 +720,7 @@ def boundary_adjoint(
         tangent=False,
         arch=arch,
     )
-    return d_verts, d_circle[: buffers.num_shapes]
+    return d_verts, d_circle[: buffers.num_shapes], d_joint
 
 
 def boundary_tangent(
@@ -617,6 +733,7 @@ def boundary_tangent(
     seed: int,
     stratified: bool = True,
     epsilon: bool = False,
+    rigid: bool = False,
     arch: str = "auto",
 ) -> np.ndarray:
     """Boundary term of the derivative image dI/dtheta for one direction of motion.
@@ -624,6 +741,9 @@ def boundary_tangent(
     Args:
         velocity_verts: `[V, 2]` d(world vertex)/dtheta; velocity_circle: `[S, 3]`
             d(centre x, centre y, radius)/dtheta, world space.
+        rigid: the motion moves whole shapes (translate, rotate, scale), so coincident
+            copies of an edge in its polygon move together (the joint rule of
+            `boundary_adjoint`); otherwise each edge moves alone.
     Returns:
         `[height, width, 3]` float64 derivative image (pixel values per unit theta).
     """
@@ -633,7 +753,7 @@ def boundary_tangent(
     adjoint_shape = (
         np.zeros((buffers.height, buffers.width, 3)) if pieces.count else dummy
     )
-    _, _, d_image = _run(
+    _, _, _, d_image = _run(
         buffers,
         pieces,
         adjoint_shape,
@@ -644,6 +764,7 @@ def boundary_tangent(
         stratified=stratified,
         epsilon=epsilon,
         tangent=True,
+        rigid=rigid,
         arch=arch,
     )
     return d_image

@@ -323,14 +323,29 @@ def composite(sc: ti.template(), tile, depth, x, y, background):
 
 
 @ti.func
-def composite_sides(sc: ti.template(), tile, depth, x, y, background, own, nx, ny):
-    """Jumps f_in - f_out at a point (x, y) on the boundary of shape `own` with outward
-    unit normal n, beside the point on its outer side (+n) and on its inner side (-n).
+def composite_sides(
+    sc: ti.template(),
+    tile,
+    depth,
+    x,
+    y,
+    background,
+    own,
+    nx,
+    ny,
+    own_plus_in,
+    own_plus_out,
+    own_minus_in,
+    own_minus_out,
+):
+    """Jumps f_in - f_out at a point (x, y) on the boundary of shape `own` with unit
+    normal n, beside the point along +n and along -n.
 
-    f_in counts `own` inside and f_out outside, without testing it; every other shape is
-    classified just beside the point on the side in question (`inside_beside`): where no
-    other boundary passes through the point the two jumps are equal. One front-to-back
-    pass computes all four colours.
+    On each side f_in and f_out give `own` the cover it has there after and before the
+    edge moves past (the `own_*` flags, 0 or 1), without testing it; every other shape
+    is classified just beside the point on the side in question (`inside_beside`).
+    Where no other boundary passes through the point the two jumps are equal. One
+    front-to-back pass computes all four colours.
     Returns:
         (jump beside the point along +n, jump along -n), colour vectors.
     """
@@ -344,10 +359,18 @@ def composite_sides(sc: ti.template(), tile, depth, x, y, background, own, nx, n
         a = sc.opacity[k]
         fill = fill_color(sc, k)
         if k == own:
-            c_in_plus += t_in_plus * a * fill
-            t_in_plus *= one - a
-            c_in_minus += t_in_minus * a * fill
-            t_in_minus *= one - a
+            if own_plus_in:
+                c_in_plus += t_in_plus * a * fill
+                t_in_plus *= one - a
+            if own_plus_out:
+                c_out_plus += t_out_plus * a * fill
+                t_out_plus *= one - a
+            if own_minus_in:
+                c_in_minus += t_in_minus * a * fill
+                t_in_minus *= one - a
+            if own_minus_out:
+                c_out_minus += t_out_minus * a * fill
+                t_out_minus *= one - a
         elif overlaps_box(sc, k, x, y, x, y):
             plus, minus = inside_beside(sc, k, x, y, nx, ny)
             if plus:

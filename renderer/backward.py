@@ -153,10 +153,11 @@ def backward(
     n_verts = int(frames.counts.sum())
     d_verts = np.zeros((n_verts, 2))
     d_circle = np.zeros((len(scene.shapes), 3))
+    d_joint = d_verts
     wants_geometry = any(ref.is_geometry for ref in refs)
     if estimator == "reynolds" and wants_geometry:
         pieces = build_edge_pieces(buffers)
-        dv, dc = boundary_adjoint(
+        dv, dc, dj = boundary_adjoint(
             buffers,
             pieces,
             adjoint,
@@ -166,8 +167,8 @@ def backward(
             epsilon=edge_sampling == "epsilon",
             arch=arch,
         )
-        d_verts, d_circle = dv[:n_verts], dc
-    geometry = frames.chain(d_verts, d_circle)
+        d_verts, d_circle, d_joint = dv[:n_verts], dc, dj[:n_verts]
+    geometry = frames.chain(d_verts, d_circle, d_joint)
     index = scene.index_of
     starts = frames.starts
     grads: dict[str, np.ndarray] = {}

@@ -133,6 +133,8 @@ def derivative_image(
         seed=derive_seed(seed, 1),
         stratified=edge_sampling != "iid",
         epsilon=edge_sampling == "epsilon",
+        # Whole-shape motions move coincident copies of an edge together.
+        rigid=ref.attribute in ("translate", "rotate", "scale"),
         arch=arch,
     )
 

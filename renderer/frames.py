@@ -87,11 +87,21 @@ class Frames:
             bounds[polygons, 2:] = np.maximum.reduceat(verts, starts, axis=0)
         return bounds
 
-    def chain(self, d_verts: np.ndarray, d_circle: np.ndarray) -> dict[str, np.ndarray]:
+    def chain(
+        self,
+        d_verts: np.ndarray,
+        d_circle: np.ndarray,
+        d_verts_joint: np.ndarray | None = None,
+    ) -> dict[str, np.ndarray]:
         """`d_transform`: dL/d(world geometry) -> dL/d(local geometry and transforms).
 
         Args:
-            d_verts: `[V, 2]` dL/dP_i; d_circle: `[S, 3]` dL/d(world cx, cy, radius).
+            d_verts: `[V, 2]` dL/dP_i, each world vertex moving alone; d_circle: `[S, 3]`
+                dL/d(world cx, cy, radius).
+            d_verts_joint: `[V, 2]` dL/dP_i for motions that move every vertex of a
+                polygon (coincident copies of an edge move together; default d_verts):
+                used for translate, rotate, scale and the pivot's share of a point's
+                motion (docs/design.md §4.3).
         Returns:
             {"points": [V, 2], "center": [S, 2], "radius": [S], "translate": [S, 2],
             "rotate": [S] (per degree), "scale": [S]}; entries of the other kind are 0.
@@ -99,8 +109,9 @@ class Frames:
         o = self.owner
         n = self.counts.size
         is_circle = self.counts == 0
+        joint = d_verts if d_verts_joint is None else d_verts_joint
         d_sum = np.zeros((n, 2))
-        np.add.at(d_sum, o, d_verts)  # sum_i dL/dP_i per polygon
+        np.add.at(d_sum, o, joint)  # sum_i dL/dP_i per polygon, all moving together
         rel = self.local - self.pivot[o]
         s = self.scale
         # dP_i/dp_j = s R delta_ij + (I - s R) / N
@@ -116,9 +127,9 @@ class Frames:
             [-sin * q[:, 0] - cos * q[:, 1], cos * q[:, 0] - sin * q[:, 1]]
         )
         d_angle = np.zeros(n)
-        np.add.at(d_angle, o, (d_verts * dr).sum(axis=1))
+        np.add.at(d_angle, o, (joint * dr).sum(axis=1))
         d_scale = np.zeros(n)
-        np.add.at(d_scale, o, (d_verts * self._rotate(rel, o)).sum(axis=1))
+        np.add.at(d_scale, o, (joint * self._rotate(rel, o)).sum(axis=1))
 
         d_translate = d_sum.copy()
         d_translate[is_circle] = d_circle[is_circle, :2]

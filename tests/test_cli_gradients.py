@@ -213,7 +213,8 @@ def test_check_grad_fails_without_the_boundary_term(write_json, capsys, monkeypa
     backward_module = importlib.import_module("reynolds.backward")
 
     def no_boundary(buffers, pieces, adjoint, **_options):
-        return np.zeros((buffers.verts.shape[0], 2)), np.zeros((buffers.num_shapes, 3))
+        zeros = np.zeros((buffers.verts.shape[0], 2))
+        return zeros, np.zeros((buffers.num_shapes, 3)), zeros
 
     monkeypatch.setattr(backward_module, "boundary_adjoint", no_boundary)
     status = main(

@@ -434,3 +434,41 @@ def test_sweep_across_a_shared_edge():
     for n in (0, 1, 3, 4):
         for rule in ("stratified", "epsilon"):
             assert result.means[rule][n] == pytest.approx(result.plus[n], rel=1e-5)
+
+
+def test_one_copy_of_a_triple_evenodd_edge_gets_its_derivative():
+    # A square traced three times under evenodd (winding 3 inside: covered). Moving a
+    # vertex of one copy leaves winding 2 (uncovered) or adds winding 1 (covered) beside
+    # its edges: the image is differentiable in that vertex, and each edge gets its own
+    # derivative, not a 1/3 share of the jump.
+    loop = square(3.3, 2.4, 10.6, 8.7)
+    shapes = [
+        {
+            "id": "sq",
+            "type": "polygon",
+            "points": loop * 3,
+            "fill": [0.9, 0.5, 0.2],
+            "fill_rule": "evenodd",
+        }
+    ]
+    scene = parse_scene(scene_dict(16, 12, shapes, background=(0.1, 0.2, 0.3)))
+    params = ["sq.points[1]", "sq.translate"]
+    assert_midpoint(scene, noise_adjoint(12, 16, seed=2), params, nonsmooth=False)
+
+
+def test_collinear_polygon_on_a_pixel_line_gets_the_midpoint():
+    # Three collinear points on the pixel line y = 4: a sliver opens into row 3 or row 4,
+    # whose adjoints differ, so d- != d+ and their midpoint is not 0. Translating or
+    # rotating the whole polygon keeps its area 0: there the derivative is 0, which the
+    # joint rule for coincident copies gives (docs/design.md §4.3).
+    shapes = [
+        {
+            "id": "flat",
+            "type": "polygon",
+            "points": [[2.5, 4.0], [6.5, 4.0], [10.5, 4.0]],
+            "fill": [1.0, 0.0, 0.0],
+        }
+    ]
+    scene = parse_scene(scene_dict(16, 8, shapes))
+    params = ["flat.points[1]", "flat.translate", "flat.rotate", "flat.scale"]
+    assert_midpoint(scene, noise_adjoint(8, 16, seed=1), params)
