@@ -265,6 +265,7 @@ def differentiate_iterates(
     batch_pixels: int | None = None,
     spp: int = 16,
     edge_samples: int | None = None,
+    edge_sampling: str = "stratified",
     seed: int = 0,
     sampler: str = "jitter",
     arch: str = "auto",
@@ -287,6 +288,8 @@ def differentiate_iterates(
         batch_pixels: K pixels drawn per step (weights H W / K), or None for all.
         spp, edge_samples, sampler: Monte Carlo samples per step and the pixel
             sampler ("jitter", "iid", "r2").
+        edge_sampling: the boundary rule of the gradients and geometric tangents, as
+            in `backward`.
         seed: step k (from 0) uses the samples of seed (seed + k) mod 2**32, as
             `optimize` does, so that the iterates are `optimize`'s with optimizer
             "sgd", schedule "constant" and the same rates.
@@ -319,6 +322,7 @@ def differentiate_iterates(
             estimator=gradients,
             spp=spp,
             edge_samples=edge_samples,
+            edge_sampling=edge_sampling,
             sampler=sampler,
             arch=arch,
         ).at
@@ -357,6 +361,7 @@ def differentiate_iterates(
         "batch_pixels": batch_pixels,
         "spp": spp,
         "edge_samples": edge_samples,
+        "edge_sampling": edge_sampling,
         "sampler": sampler,
         "seed": seed,
     }

@@ -114,6 +114,7 @@ class MonteCarloLinearisations:
             pullback and the colour tangents.
         edge_samples: edge samples of the pullback and of each geometric tangent
             (default: 16 per pixel of boundary length).
+        edge_sampling: the boundary rule of both, as in `backward`.
     """
 
     def __init__(
@@ -125,11 +126,15 @@ class MonteCarloLinearisations:
         edge_samples: int | None,
         sampler: str,
         arch: str,
+        edge_sampling: str = "stratified",
     ):
         self.problem = problem
         self.estimator = estimator
         self.options = {"spp": spp, "sampler": sampler, "arch": arch}
-        self.edge_samples = edge_samples
+        self.edge_options = {
+            "edge_samples": edge_samples,
+            "edge_sampling": edge_sampling,
+        }
 
     def _tangents(self, scene: Scene, name: str, step_seed: int) -> np.ndarray:
         """`[size, H, W, 3]` derivative images of parameter `name` at step seed
@@ -147,7 +152,7 @@ class MonteCarloLinearisations:
                     name,
                     component=c,
                     method=self.estimator,
-                    edge_samples=self.edge_samples,
+                    **self.edge_options,
                     seed=derive_seed(step_seed, TANGENT_PURPOSE),
                     **self.options,
                 )
@@ -179,7 +184,7 @@ class MonteCarloLinearisations:
                 current,
                 w,
                 params=names,
-                edge_samples=self.edge_samples,
+                **self.edge_options,
                 seed=step_seed,
                 estimator=self.estimator,
                 **self.options,

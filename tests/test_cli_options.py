@@ -10,7 +10,15 @@ from reynolds.cli import build_parser, main
 
 HOUSE = str(SCENES / "house.json")
 SHARED = ["--arch", "--seed", "--spp", "--edge-samples", "--sampler", "--edge-sampling"]
-DIFFERENTIATING = ["grad", "check-grad", "gradimage", "optimize", "nonsmooth", "demo"]
+DIFFERENTIATING = [
+    "grad",
+    "check-grad",
+    "gradimage",
+    "optimize",
+    "nonsmooth",
+    "demo",
+    "sgd-derivatives",
+]
 
 
 def _options(command: str) -> set[str]:
@@ -85,3 +93,37 @@ def test_gradimage_method_selects_the_array(tmp_path):
     ones = np.ones((96, 128, 3))
     expected = exact_gradient(scene, ones, params=["sun.radius"])["sun.radius"]
     assert np.load(out).sum() == pytest.approx(float(expected), rel=1e-6)
+
+
+def test_grad_honours_edge_sampling(write_json, tmp_path, capsys):
+    # The worked example of docs/design.md §4.2 on one pixel: for A.translate the
+    # two-sided rule gives the midpoint 0 and diffvg's epsilon rule -1, so the option
+    # must reach the kernels for the two runs to differ.
+    import json
+
+    from builders import scene_dict, square
+
+    shapes = [
+        {
+            "id": "B",
+            "type": "polygon",
+            "points": square(0.5, -1, 2, 2),
+            "fill": [2.0] * 3,
+        },
+        {
+            "id": "A",
+            "type": "polygon",
+            "points": square(-1, -1, 0.5, 2),
+            "fill": [1.0] * 3,
+        },
+    ]
+    scene = write_json(scene_dict(1, 1, shapes))
+    adjoint = tmp_path / "w.npy"
+    np.save(adjoint, np.full((1, 1, 3), 1.0 / 3.0))
+    results = {}
+    for rule in ("stratified", "epsilon"):
+        args = ["grad", scene, "--adjoint", str(adjoint), "--params", "A.translate"]
+        assert main(args + ["--edge-sampling", rule, "--arch", ARCH]) == 0
+        results[rule] = json.loads(capsys.readouterr().out)["grads"]["A.translate"][0]
+    assert results["stratified"] == pytest.approx(0.0, abs=1e-9)
+    assert results["epsilon"] == pytest.approx(-1.0, abs=1e-9)

@@ -189,8 +189,9 @@ def add_edge_sampling(
             "--edge-sampling",
             type=edge_sampling_list,
             default=list(several),
-            help=f"comma-separated rules to compare (default {','.join(several)}): "
-            + EDGE_SAMPLING_HELP,
+            help=f"comma-separated rules to compare (default {','.join(several)}); "
+            "each is stratified, iid, or epsilon (diffvg's rule of evaluating the jump "
+            "1e-4 px off the edge)",
         )
     else:
         parser.add_argument(

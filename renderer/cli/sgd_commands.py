@@ -9,11 +9,11 @@ import numpy as np
 from reynolds.atomic import check_output_folder, write_folder_atomic
 from reynolds.cli.optimize_commands import learning_rates
 from reynolds.cli.options import (
+    add_edge_sampling,
     add_sampling,
     checked_params,
     name_list,
     positive_int,
-    sample_count,
 )
 from reynolds.errors import SceneError, echo
 from reynolds.json_text import json_text
@@ -142,6 +142,8 @@ def cmd_sgd_derivatives(args: argparse.Namespace) -> int:
             batch_pixels=args.batch_pixels,
             spp=args.spp,
             edge_samples=args.edge_samples,
+            edge_sampling=args.edge_sampling,
+            sampler=args.sampler,
             seed=args.seed,
             arch=args.arch,
             callback=bar.update,
@@ -224,12 +226,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="pixels drawn per step for the loss (default: all)",
     )
-    p.add_argument(
-        "--edge-samples",
-        type=sample_count,
-        default=None,
-        help="edge samples per gradient and tangent (default 16 per pixel of boundary)",
-    )
     add_sampling(p, spp=4)
+    add_edge_sampling(p)
     p.add_argument("--out", required=True, help="output folder (created if missing)")
     p.set_defaults(handler=cmd_sgd_derivatives)
