@@ -27,7 +27,9 @@ from reynolds.kernels.coverage import (
     composite,
     composite_sides,
     fill_rule_inside,
+    on_edge_tolerance,
     polygon_line_sides,
+    runs_along,
 )
 from reynolds.kernels.edges import (
     PIECE_SEGMENT,
@@ -67,6 +69,8 @@ class EdgePoint:
     # the own cover on its negative and positive side when they all move together
     # (translate, rotate, scale move every copy alike; docs/design.md §4.3).
     copies: ti.i32
+    copy_at_a: ti.i32  # the polygon's edge before this one is a coincident copy here
+    copy_at_b: ti.i32  # the edge after it is
     own_joint_in: ti.i32
     own_joint_out: ti.i32
     weight: ti.f64  # 1 / sampling density, pixels of boundary per sample
@@ -82,6 +86,15 @@ def own_polygon_sides(sc: ti.template(), k, e, x, y):
     dx = ti.f64(sc.verts[b, 0]) - ti.f64(sc.verts[a, 0])
     dy = ti.f64(sc.verts[b, 1]) - ti.f64(sc.verts[a, 1])
     return polygon_line_sides(sc, k, x, y, dx, dy)
+
+
+@ti.func
+def edge_through(sc: ti.template(), p, q, x, y, dx, dy):
+    """1 when the edge from vertex p to vertex q is a coincident copy, through (x, y)
+    along (dx, dy), of the sampled edge."""
+    x0, y0 = ti.f64(sc.verts[p, 0]), ti.f64(sc.verts[p, 1])
+    ex, ey = ti.f64(sc.verts[q, 0]) - x0, ti.f64(sc.verts[q, 1]) - y0
+    return runs_along(x0, y0, ex, ey, x, y, dx, dy, on_edge_tolerance(x, y))
 
 
 @ti.func
@@ -122,7 +135,15 @@ def edge_point(sc: ti.template(), pv: ti.template(), m, num_samples, seed, strat
     tau = pv.t0[p] + frac * (pv.t1[p] - pv.t0[p])
     k = pv.shape[p]
     point = EdgePoint(
-        valid=1, shape=k, vert_a=-1, vert_b=-1, t=tau, copies=1, weight=weight
+        valid=1,
+        shape=k,
+        vert_a=-1,
+        vert_b=-1,
+        t=tau,
+        copies=1,
+        copy_at_a=0,
+        copy_at_b=0,
+        weight=weight,
     )
     point.own_joint_in, point.own_joint_out = 1, 0
     # An arc: the disc lies on -n; moving the edge past a point covers it.
@@ -154,6 +175,14 @@ def edge_point(sc: ti.template(), pv: ti.template(), m, num_samples, seed, strat
         point.own_minus_in = fill_rule_inside(w_pos, evenodd)
         point.own_minus_out = fill_rule_inside(w_pos - 1, evenodd)
         point.copies = copies
+        if copies > 1:
+            count = sc.vert_count[k]
+            point.copy_at_a = edge_through(
+                sc, start + (e + count - 1) % count, a, point.x, point.y, dx, dy
+            )
+            point.copy_at_b = edge_through(
+                sc, b, start + (e + 2) % count, point.x, point.y, dx, dy
+            )
         point.own_joint_in = fill_rule_inside(w_pos, evenodd)
         point.own_joint_out = fill_rule_inside(w_neg, evenodd)
         if (
@@ -541,40 +570,45 @@ def _boundary(
                                 g * vec3_f64(point.nx, point.ny, 1.0),
                             )
                     else:
-                        if g != 0.0:
+                        # A vertex whose other edge is a coincident copy of this one (the
+                        # tip of a zero-width spike) moves both copies at once: its share
+                        # follows the joint rule even when it moves alone.
+                        g_joint = g
+                        if joint:
+                            g_joint = (
+                                w_plus.dot(joint_plus) + w_minus.dot(joint_minus)
+                            ) * weight
+                        g_a = g_joint if point.copy_at_a else g
+                        g_b = g_joint if point.copy_at_b else g
+                        if g_a != 0.0 or g_b != 0.0:
                             fits = add_to_slots(
                                 slot_row,
                                 slot_value,
                                 item,
                                 point.vert_a,
-                                g * (1.0 - point.t) * normal,
+                                g_a * (1.0 - point.t) * normal,
                             ) & add_to_slots(
                                 slot_row,
                                 slot_value,
                                 item,
                                 point.vert_b,
-                                g * point.t * normal,
+                                g_b * point.t * normal,
                             )
-                        if joint:
+                        if g_joint != g_a or g_joint != g_b:
                             # Rows joint_row + v: what the joint rule adds to vertex v.
-                            g_joint = (
-                                w_plus.dot(joint_plus) + w_minus.dot(joint_minus)
-                            ) * weight
-                            extra = (g_joint - g) * normal
-                            if g_joint != g:
-                                fits &= add_to_slots(
-                                    slot_row,
-                                    slot_value,
-                                    item,
-                                    joint_row + point.vert_a,
-                                    (1.0 - point.t) * extra,
-                                ) & add_to_slots(
-                                    slot_row,
-                                    slot_value,
-                                    item,
-                                    joint_row + point.vert_b,
-                                    point.t * extra,
-                                )
+                            fits &= add_to_slots(
+                                slot_row,
+                                slot_value,
+                                item,
+                                joint_row + point.vert_a,
+                                (g_joint - g_a) * (1.0 - point.t) * normal,
+                            ) & add_to_slots(
+                                slot_row,
+                                slot_value,
+                                item,
+                                joint_row + point.vert_b,
+                                (g_joint - g_b) * point.t * normal,
+                            )
                 if not fits:
                     overflow[0] = 1
 

@@ -93,6 +93,25 @@ def inside_shape(sc: ti.template(), k, x, y):
 
 
 @ti.func
+def runs_along(x0, y0, ex, ey, x, y, dx, dy, tolerance):
+    """1 when the segment (x0, y0) + t (ex, ey), t in [0, 1], passes within `tolerance`
+    of (x, y) parallel to (dx, dy) (sine of the angle below 1e-9): a coincident edge."""
+    len2 = ex * ex + ey * ey
+    hit = 0
+    if len2 > 0:
+        t = ((x - x0) * ex + (y - y0) * ey) / len2
+        side = ex * (y - y0) - (x - x0) * ey
+        parallel = ex * dy - ey * dx
+        if (
+            -1e-12 <= t <= 1.0 + 1e-12
+            and side * side <= tolerance * tolerance * len2
+            and parallel * parallel <= 1e-18 * len2 * (dx * dx + dy * dy)
+        ):
+            hit = 1
+    return hit
+
+
+@ti.func
 def polygon_line_sides(sc: ti.template(), k, x, y, dx, dy):
     """Winding numbers of polygon k just on the negative and positive side of the line
     through (x, y) with direction (dx, dy), and the number m of its edges that lie along
@@ -106,7 +125,6 @@ def polygon_line_sides(sc: ti.template(), k, x, y, dx, dy):
     """
     start = sc.vert_start[k]
     count = sc.vert_count[k]
-    d_len2 = dx * dx + dy * dy
     tolerance = on_edge_tolerance(x, y)
     w_other = 0  # crossings of the edges not through x, half-open rule
     w_neg_coincident = 0  # coincident edges' crossings just on e's negative side
@@ -117,19 +135,8 @@ def polygon_line_sides(sc: ti.template(), k, x, y, dx, dy):
         fb = start + (f + 1) % count
         x0, y0 = ti.f64(sc.verts[fa, 0]), ti.f64(sc.verts[fa, 1])
         ex, ey = ti.f64(sc.verts[fb, 0]) - x0, ti.f64(sc.verts[fb, 1]) - y0
-        len2 = ex * ex + ey * ey
         side = ex * (y - y0) - (x - x0) * ey
-        coincident = 0
-        if len2 > 0:
-            t = ((x - x0) * ex + (y - y0) * ey) / len2
-            parallel = ex * dy - ey * dx
-            if (
-                -1e-12 <= t <= 1.0 + 1e-12
-                and side * side <= tolerance * tolerance * len2
-                and parallel * parallel <= 1e-18 * len2 * d_len2
-            ):
-                coincident = 1
-        if coincident:
+        if runs_along(x0, y0, ex, ey, x, y, dx, dy, tolerance):
             m += 1
             same = ex * dx + ey * dy > 0
             sign_sum += 1 if same else -1

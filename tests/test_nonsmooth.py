@@ -472,3 +472,23 @@ def test_collinear_polygon_on_a_pixel_line_gets_the_midpoint():
     scene = parse_scene(scene_dict(16, 8, shapes))
     params = ["flat.points[1]", "flat.translate", "flat.rotate", "flat.scale"]
     assert_midpoint(scene, noise_adjoint(8, 16, seed=1), params)
+
+
+def test_tip_of_a_zero_width_spike_on_a_pixel_line():
+    # The polygon runs up the pixel line x = 5 to (5, 1) and back: moving the tip vertex
+    # moves both copies of the spike together, so its area stays 0 and the derivative is
+    # 0 both ways; the tip's share takes the joint rule (docs/design.md §4.3). Found by
+    # review: treating the two copies as moving alone gave 0.149, z > 1000.
+    shapes = [
+        rect("B", 0, 0, 8, 8, (0.2, 0.5, 0.9)),
+        {
+            "id": "A",
+            "type": "polygon",
+            "points": [[2, 2], [6, 2], [6, 6], [5, 6], [5, 1], [5, 6], [2, 6]],
+            "fill": [0.9, 0.3, 0.1],
+        },
+    ]
+    scene = parse_scene(scene_dict(8, 8, shapes))
+    params = ["A.points", "A.translate", "A.rotate"]
+    exact, mean = assert_midpoint(scene, noise_adjoint(8, 8, seed=0), params)
+    assert np.all(exact.agree["A.points"][4]) and np.all(mean["A.points"][4] == 0.0)
