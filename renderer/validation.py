@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -171,15 +172,23 @@ class OneSidedGradient:
 def _richardson(value_of: Callable[[float], float], base: float, h: float):
     """One-sided derivative lim_{t -> 0+} (value_of(t) - base) / t, with an error bound.
 
-    D(t) = (value_of(t) - base) / t = d + c t + O(t^2) for a piecewise smooth objective
-    with no kink in (0, h], so R(t) = 2 D(t/2) - D(t) = d + O(t^2). R(h/2) is returned;
-    |R(h/2) - R(h)| (a bound on its O(t^2) error up to a factor 4/3) plus the rounding of
-    the differences, 1e-13 (|base| + 1) / (h/4), bounds the error.
+    D(t) = (value_of(t) - base) / t = d + a sqrt(t) + c t + O(t^1.5) for a piecewise
+    smooth objective with no kink in (0, h]. The sqrt(t) term is there where a circle is
+    tangent to a pixel line (the cap beyond the line grows like t^1.5) and 0 elsewhere.
+    Two eliminations remove both: S(t) = (sqrt(2) D(t/2) - D(t)) / (sqrt(2) - 1) has no
+    sqrt(t) term, R(t) = 2 S(t/2) - S(t) no t term. R(h/2) (steps h .. h/8) is returned;
+    |R(h/2) - R(h)| plus the rounding of the differences, amplified by the eliminations
+    (about 7x): 1e-12 (|base| + 1) / (h/8), bounds the error (docs/design.md §5.3).
     """
-    d = {t: (value_of(t) - base) / t for t in (h, h / 2, h / 4)}
-    coarse = 2.0 * d[h / 2] - d[h]
-    fine = 2.0 * d[h / 4] - d[h / 2]
-    rounding = 1e-13 * (abs(base) + 1.0) / (h / 4)
+    d = {t: (value_of(t) - base) / t for t in (h, h / 2, h / 4, h / 8)}
+    root2 = math.sqrt(2.0)
+
+    def s(t: float) -> float:
+        return (root2 * d[t / 2] - d[t]) / (root2 - 1.0)
+
+    coarse = 2.0 * s(h / 2) - s(h)
+    fine = 2.0 * s(h / 4) - s(h / 2)
+    rounding = 1e-12 * (abs(base) + 1.0) / (h / 8)
     return fine, abs(fine - coarse) + rounding
 
 
