@@ -11,6 +11,7 @@ grid of about one cell per edge, never from all pairs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 from reynolds.kernels.edges import split_at_grid_lines
@@ -19,6 +20,10 @@ from reynolds.ragged import expand, unique_sorted
 # Points closer than this many units of the coordinate scale are one node: ~4500 ulps,
 # far above the rounding of a float64 intersection, far below any pixel tolerance.
 RELATIVE_TOLERANCE = 1e-12
+# Unit roundoff of float64.
+EPSILON = 2.0**-53
+# Rounds of splitting the sub-edges again before giving up (`build_arrangement`).
+MAX_ROUNDS = 8
 
 
 @dataclass(frozen=True)
@@ -203,6 +208,32 @@ def _close_ends(points: np.ndarray, nxt: np.ndarray, i, j, tolerance: float):
     return np.concatenate(close_p), np.concatenate(close_q)
 
 
+def _exact_orientations(ai, bi, aj, bj):
+    """For segments ai -> bi and aj -> bj (`[K, 2]` each), computed in exact rational
+    arithmetic and rounded once: (`[K]` whether they cross properly, their parameters
+    ti and tj at the crossing of their lines (nan where parallel), `[K, 2]` that point).
+    """
+    n = len(ai)
+    proper = np.zeros(n, dtype=bool)
+    ti, tj = np.full(n, np.nan), np.full(n, np.nan)
+    point = np.full((n, 2), np.nan)
+    for k in range(n):
+        (ax, ay), (bx, by), (cx, cy), (dx, dy) = (
+            (Fraction(float(u)), Fraction(float(v)))
+            for u, v in (ai[k], bi[k], aj[k], bj[k])
+        )
+        ux, uy, vx, vy = bx - ax, by - ay, dx - cx, dy - cy
+        o1, o2 = ux * (cy - ay) - uy * (cx - ax), ux * (dy - ay) - uy * (dx - ax)
+        o3, o4 = vx * (ay - cy) - vy * (ax - cx), vx * (by - cy) - vy * (bx - cx)
+        proper[k] = o1 * o2 < 0 and o3 * o4 < 0
+        if o3 != o4:
+            t = o3 / (o3 - o4)
+            ti[k], point[k] = float(t), (float(ax + t * ux), float(ay + t * uy))
+        if o1 != o2:
+            tj[k] = float(o1 / (o1 - o2))
+    return proper, ti, tj, point
+
+
 def _meetings(points: np.ndarray, nxt: np.ndarray, i, j, tolerance: float):
     """Split points of the edges points[e] -> points[nxt[e]] from their meetings with
     the candidate edges (i, j): (edge, t, point) with point indexing `points` extended
@@ -228,20 +259,37 @@ def _meetings(points: np.ndarray, nxt: np.ndarray, i, j, tolerance: float):
     di, dj = b[i] - a[i], b[j] - a[j]
     o1, o2 = _cross(di, a[j] - a[i]), _cross(di, b[j] - a[i])
     o3, o4 = _cross(dj, a[i] - a[j]), _cross(dj, b[i] - a[j])
+    li = np.linalg.norm(di, axis=1)
+    lj = np.linalg.norm(dj, axis=1)
+    # Rounding moves a crossing along the edges by about eps |o| / |o3 - o4| edge
+    # lengths, which grows without bound as the edges turn parallel; where that could
+    # reach the tolerance, the orientations and the crossing are computed exactly.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        drift = (
+            8.0
+            * EPSILON
+            * (np.abs(o1) + np.abs(o2) + np.abs(o3) + np.abs(o4) + li * lj)
+            * np.maximum(li, lj)
+            / np.abs(o3 - o4)
+        )
+    exact = np.flatnonzero(~(drift <= tolerance / 16.0))
+    exact_o = _exact_orientations(a[i[exact]], b[i[exact]], a[j[exact]], b[j[exact]])
     proper = (o1 * o2 < 0) & (o3 * o4 < 0)
-    i, j, o1, o2, o3, o4 = (v[proper] for v in (i, j, o1, o2, o3, o4))
-    ti, tj = o3 / (o3 - o4), o1 / (o1 - o2)
-    li = np.linalg.norm(b[i] - a[i], axis=1)
-    lj = np.linalg.norm(b[j] - a[j], axis=1)
+    proper[exact] = exact_o[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ti, tj = o3 / (o3 - o4), o1 / (o1 - o2)
+    ti[exact], tj[exact] = exact_o[1], exact_o[2]
+    crossing = a[i] + ti[:, None] * di
+    crossing[exact] = exact_o[3]
     # A crossing next to an end point is that end point on the other edge (above).
     clear = (
-        (ti * li > tolerance)
+        proper
+        & (ti * li > tolerance)
         & ((1 - ti) * li > tolerance)
         & (tj * lj > tolerance)
         & ((1 - tj) * lj > tolerance)
     )
-    i, j, ti, tj = i[clear], j[clear], ti[clear], tj[clear]
-    crossing = a[i] + ti[:, None] * (b[i] - a[i])
+    i, j, ti, tj, crossing = i[clear], j[clear], ti[clear], tj[clear], crossing[clear]
     ids = len(points) + np.arange(len(i))
     splits_edge += [i, j]
     splits_t += [ti, tj]
@@ -254,19 +302,19 @@ def _meetings(points: np.ndarray, nxt: np.ndarray, i, j, tolerance: float):
     )
 
 
-def build_arrangement(rings: Rings, scale: float) -> Arrangement:
-    """Split and merge the rings' edges into an arrangement.
+def ring_successors(shape: np.ndarray, n_shapes: int) -> np.ndarray:
+    """`[M]` the next edge along its ring of each of M edges numbered ring after ring,
+    `shape[k]` (sorted) being the ring of edge k."""
+    first = np.searchsorted(shape, np.arange(n_shapes))
+    end = np.searchsorted(shape, np.arange(n_shapes), side="right")
+    index = np.arange(len(shape))
+    return np.where(index + 1 < end[shape], index + 1, first[shape])
 
-    Points closer than the tolerance are merged: end points of nearby edges first, so
-    that edges traced twice with rounding differences coincide exactly instead of
-    crossing each other at tiny angles; then neighbouring split points along each
-    edge (crossings of nearly concurrent edges, a crossing next to a touching vertex).
 
-    Args:
-        rings: the clipped outlines.
-        scale: the largest coordinate magnitude (pixels), which sets the tolerance.
-    """
-    tolerance = RELATIVE_TOLERANCE * max(scale, 1.0)
+def _split_round(rings: Rings, tolerance: float):
+    """Split and merge the rings' edges once: (nodes, tail, head, edge, settled), the
+    sub-edges in ring order (`Arrangement`), `settled` when nothing was split or moved,
+    so that the sub-edges are the rings' edges themselves."""
     n_edges = len(rings.points)
     i, j = candidate_pairs(rings.points, rings.points[rings.next], 8.0 * tolerance)
     close_p, close_q = _close_ends(rings.points, rings.next, i, j, tolerance)
@@ -293,14 +341,66 @@ def build_arrangement(rings: Rings, scale: float) -> Arrangement:
     tail, head, edge = node[:-1][link], node[1:][link], edge[:-1][link]
     used, inverse = np.unique(np.concatenate([tail, head]), return_inverse=True)
     tail, head = inverse[: len(tail)], inverse[len(tail) :]
-    _, group = np.unique(
-        np.minimum(tail, head) * len(used) + np.maximum(tail, head), return_inverse=True
+    nodes = points[used]
+    settled = (
+        len(split_edge) == 0
+        and len(tail) == n_edges
+        and np.array_equal(nodes[tail], rings.points)
     )
-    return Arrangement(
-        nodes=points[used],
-        tail=tail,
-        head=head,
-        edge=edge,
-        group=group.reshape(-1),
-        tolerance=tolerance,
+    return nodes, tail, head, edge, settled
+
+
+def build_arrangement(rings: Rings, scale: float) -> Arrangement:
+    """Split and merge the rings' edges into an arrangement.
+
+    Points closer than the tolerance are merged: end points of nearby edges first, so
+    that edges traced twice with rounding differences coincide exactly instead of
+    crossing each other at tiny angles; then neighbouring split points along each
+    edge (crossings of nearly concurrent edges, a crossing next to a touching vertex).
+
+    One round of this is not always enough: a node rounded off an edge nearly through
+    it can leave sub-edges that still cross or nodes on other sub-edges. The sub-edges
+    are then split again, as rings of their own, until a round finds nothing to split or
+    merge. Crossings of nearly parallel edges are computed exactly (`_meetings`), so
+    that their order along the edges is right; the later rounds only catch nodes that
+    their rounding leaves on the wrong side of an edge nearly through them.
+
+    Args:
+        rings: the clipped outlines.
+        scale: the largest coordinate magnitude (pixels), which sets the tolerance.
+    Raises:
+        RuntimeError: no fixed point after MAX_ROUNDS rounds.
+    """
+    tolerance = RELATIVE_TOLERANCE * max(scale, 1.0)
+    n_shapes = len(rings.count)
+    current, origin = rings, np.arange(len(rings.points))
+    for _ in range(MAX_ROUNDS):
+        nodes, tail, head, edge, settled = _split_round(current, tolerance)
+        edge = origin[edge]
+        if settled:
+            _, group = np.unique(
+                np.minimum(tail, head) * len(nodes) + np.maximum(tail, head),
+                return_inverse=True,
+            )
+            return Arrangement(
+                nodes=nodes,
+                tail=tail,
+                head=head,
+                edge=edge,
+                group=group.reshape(-1),
+                tolerance=tolerance,
+            )
+        # The sub-edges, still in ring order, are the next round's ring edges.
+        shape = rings.shape[edge]
+        count = np.bincount(shape, minlength=n_shapes)
+        current = Rings(
+            points=nodes[tail],
+            next=ring_successors(shape, n_shapes),
+            shape=shape,
+            start=np.cumsum(count) - count,
+            count=count,
+        )
+        origin = edge
+    raise RuntimeError(
+        "exact reference: the arrangement of the outlines did not settle"
     )

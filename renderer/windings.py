@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from reynolds.arrangement import Arrangement, Rings
+from reynolds.arrangement import Arrangement, Rings, ring_successors
 from reynolds.ragged import blocks, expand
 
 # Rows of the largest temporary arrays (ray tests, walk events) handled at once.
@@ -110,7 +110,7 @@ def _walks(arr: Arrangement, rings: Rings, dy: np.ndarray) -> _Walks:
     first = np.searchsorted(ring, np.arange(n_shapes))
     length = np.searchsorted(ring, np.arange(n_shapes), side="right") - first
     index = np.arange(len(ring))
-    succ = np.where(index + 1 < first[ring] + length[ring], index + 1, first[ring])
+    succ = ring_successors(ring, n_shapes)
     if np.any(arr.tail[succ] != arr.head):
         raise RuntimeError("exact reference: a ring of the arrangement is broken")
     order = np.lexsort((-np.abs(dy), ring))
