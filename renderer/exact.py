@@ -24,6 +24,7 @@ import math
 
 import numpy as np
 from reynolds.arrangement import Arrangement, Rings, build_arrangement
+from reynolds.errors import SceneError
 from reynolds.frames import frames_of
 from reynolds.kernels.edges import split_at_grid_lines
 from reynolds.ragged import blocks, expand
@@ -193,6 +194,9 @@ def render_exact_image(
             contrast from the polygonal approximation of circles.
     Returns:
         `[height, width, 3]` float64 image, row 0 at the top.
+    Raises:
+        SceneError: the arrangement of the outlines came out inconsistent (a last
+            line of defence: no scene is known to cause it).
     """
     width, height = scene.canvas.width, scene.canvas.height
     image = np.zeros((height, width, 3))
@@ -204,7 +208,13 @@ def render_exact_image(
     box = (col0, row0, col1, row1)
     image[row0:row1, col0:col1] = scene.canvas.background
     rings = Rings.from_list(shape_rings(scene, segments, box))
-    arrangement = build_arrangement(rings, scale=float(max(col1, row1, 1)))
-    sub, jump = _jumps(scene, side_windings(arrangement, rings))
+    try:
+        arrangement = build_arrangement(rings, scale=float(max(col1, row1, 1)))
+        sides = side_windings(arrangement, rings)
+    except RuntimeError as error:
+        raise SceneError(
+            f"{error} (the geometry defeats the exact reference)"
+        ) from None
+    sub, jump = _jumps(scene, sides)
     _deposit(image, arrangement, sub, jump, box)
     return image
