@@ -24,6 +24,11 @@ RELATIVE_TOLERANCE = 1e-12
 EPSILON = 2.0**-53
 # Rounds of splitting the sub-edges again before giving up (`build_arrangement`).
 MAX_ROUNDS = 8
+# Later rounds search candidate pairs among all sub-edges again; above this many the
+# first round's arrangement is kept (its exact crossings made it consistent in every
+# case measured) and the windings' own consistency check guards it, so that memory
+# stays bounded ({1001/500} star: ~1M sub-edges).
+CONFIRM_LIMIT = 200_000
 
 
 @dataclass(frozen=True)
@@ -377,7 +382,7 @@ def build_arrangement(rings: Rings, scale: float) -> Arrangement:
     for _ in range(MAX_ROUNDS):
         nodes, tail, head, edge, settled = _split_round(current, tolerance)
         edge = origin[edge]
-        if settled:
+        if settled or len(tail) > CONFIRM_LIMIT:
             _, group = np.unique(
                 np.minimum(tail, head) * len(nodes) + np.maximum(tail, head),
                 return_inverse=True,
