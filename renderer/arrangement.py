@@ -277,23 +277,45 @@ def _meetings(points: np.ndarray, nxt: np.ndarray, i, j, tolerance: float):
             * np.maximum(li, lj)
             / np.abs(o3 - o4)
         )
-    exact = np.flatnonzero(~(drift <= tolerance / 16.0))
+
+    # Pairs whose orientation signs settle it in floating point need no exact
+    # arithmetic: an end point clearly on one side of the other edge's line (beyond the
+    # rounding bound of the cross product) rules a proper crossing out.
+    def clearly_one_side(o_a, o_b, u, p_a, p_b):
+        bound_a = (
+            8.0 * EPSILON * (np.abs(u[:, 0] * p_a[:, 1]) + np.abs(u[:, 1] * p_a[:, 0]))
+        )
+        bound_b = (
+            8.0 * EPSILON * (np.abs(u[:, 0] * p_b[:, 1]) + np.abs(u[:, 1] * p_b[:, 0]))
+        )
+        return (o_a * o_b > 0) & (np.abs(o_a) > bound_a) & (np.abs(o_b) > bound_b)
+
+    apart = clearly_one_side(o1, o2, di, a[j] - a[i], b[j] - a[i]) | clearly_one_side(
+        o3, o4, dj, a[i] - a[j], b[i] - a[j]
+    )
+    # Copies of one segment (coincident circles, a polygon traced twice) never cross.
+    same = (np.all(a[i] == a[j], axis=1) & np.all(b[i] == b[j], axis=1)) | (
+        np.all(a[i] == b[j], axis=1) & np.all(b[i] == a[j], axis=1)
+    )
+    exact = np.flatnonzero(~(drift <= tolerance / 16.0) & ~apart & ~same)
     exact_o = _exact_orientations(a[i[exact]], b[i[exact]], a[j[exact]], b[j[exact]])
     proper = (o1 * o2 < 0) & (o3 * o4 < 0)
     proper[exact] = exact_o[0]
     with np.errstate(divide="ignore", invalid="ignore"):
         ti, tj = o3 / (o3 - o4), o1 / (o1 - o2)
     ti[exact], tj[exact] = exact_o[1], exact_o[2]
-    crossing = a[i] + ti[:, None] * di
-    crossing[exact] = exact_o[3]
-    # A crossing next to an end point is that end point on the other edge (above).
-    clear = (
-        proper
-        & (ti * li > tolerance)
-        & ((1 - ti) * li > tolerance)
-        & (tj * lj > tolerance)
-        & ((1 - tj) * lj > tolerance)
-    )
+    # Parallel pairs have nan parameters; they never cross properly.
+    with np.errstate(invalid="ignore"):
+        crossing = a[i] + ti[:, None] * di
+        crossing[exact] = exact_o[3]
+        # A crossing next to an end point is that end point on the other edge (above).
+        clear = (
+            proper
+            & (ti * li > tolerance)
+            & ((1 - ti) * li > tolerance)
+            & (tj * lj > tolerance)
+            & ((1 - tj) * lj > tolerance)
+        )
     i, j, ti, tj, crossing = i[clear], j[clear], ti[clear], tj[clear], crossing[clear]
     ids = len(points) + np.arange(len(i))
     splits_edge += [i, j]
