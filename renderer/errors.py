@@ -39,7 +39,23 @@ def one_line(source: str | None, where: str | None, message: str) -> str:
     return ": ".join(printable(shorten(p, MAX_PART)) for p in parts)
 
 
-class SceneError(ValueError):
+class _Located:
+    """A message with the file (`source`) and the place in it (`where`) it concerns;
+    `str()` is the one line `source: where: message` (see `one_line`)."""
+
+    def __init__(
+        self, message: str, *, source: str | None = None, where: str | None = None
+    ):
+        self.message = message
+        self.source = source
+        self.where = where
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return one_line(self.source, self.where, self.message)
+
+
+class SceneError(_Located, ValueError):
     """Invalid user input: a scene file, an image, a parameter name or an option.
 
     `source` is the file (or another label for where the input came from), `where` the
@@ -48,36 +64,14 @@ class SceneError(ValueError):
     escaped with `printable` and cut to MAX_PART characters.
     """
 
-    def __init__(
-        self, message: str, *, source: str | None = None, where: str | None = None
-    ):
-        self.message = message
-        self.source = source
-        self.where = where
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        return one_line(self.source, self.where, self.message)
-
     def with_source(self, source: str) -> SceneError:
         """The same error, attributed to `source` (used when a parse came from a file)."""
         return SceneError(self.message, source=source, where=self.where)
 
 
-class SvgWarning(UserWarning):
+class SvgWarning(_Located, UserWarning):
     """Something in an SVG file that the scene does not carry: an unsupported element,
     attribute or value, reported with the file and `where` (`line 12 <text>`) and
     skipped. `str(warning)` is the single line the CLI prints after `warning: `,
     escaped and cut as a `SceneError`'s.
     """
-
-    def __init__(
-        self, message: str, *, source: str | None = None, where: str | None = None
-    ):
-        self.message = message
-        self.source = source
-        self.where = where
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        return one_line(self.source, self.where, self.message)
