@@ -151,23 +151,17 @@ def constant_steps(
     reference = exact_reference(scene, target, params=COLOUR_PARAMS, hyper=hyper)
     curves = {}
     for rate in rates:
-        runs = [
-            _errors(
-                differentiate_iterates(
-                    scene,
-                    target,
-                    params=COLOUR_PARAMS,
-                    hyper=hyper,
-                    steps=steps,
-                    lr=rate,
-                    spp=spp,
-                    seed=seed * 100_000,
-                    arch=arch,
-                ),
-                reference,
-            )
-            for seed in seeds
-        ]
+        runs = _colour_runs(
+            scene,
+            target,
+            hyper,
+            reference,
+            seeds,
+            steps=steps,
+            lr=rate,
+            spp=spp,
+            arch=arch,
+        )
         J = np.array([r["J_error"] for r in runs])
         x = np.array([r["x_error"] for r in runs])
         half = steps // 2
@@ -190,6 +184,26 @@ def constant_steps(
     }
 
 
+def _colour_runs(scene, target, hyper, reference, seeds, **options) -> list[dict]:
+    """`_errors` of one SGD run of the colour problem per seed (run seed: seed x 100000,
+    so runs of different presets never share samples); `options` go to
+    `differentiate_iterates`."""
+    return [
+        _errors(
+            differentiate_iterates(
+                scene,
+                target,
+                params=COLOUR_PARAMS,
+                hyper=hyper,
+                seed=seed * 100_000,
+                **options,
+            ),
+            reference,
+        )
+        for seed in seeds
+    ]
+
+
 def fitted_slope(k: np.ndarray, values: np.ndarray) -> float:
     """Least-squares slope of log(values) against log(k)."""
     return float(np.polyfit(np.log(k), np.log(values), 1)[0])
@@ -208,24 +222,18 @@ def inverse_steps(
     in log-log fitted over k >= `fit_from` (k counts steps from 1)."""
     scene, target, hyper = colour_problem()
     reference = exact_reference(scene, target, params=COLOUR_PARAMS, hyper=hyper)
-    runs = [
-        _errors(
-            differentiate_iterates(
-                scene,
-                target,
-                params=COLOUR_PARAMS,
-                hyper=hyper,
-                steps=steps,
-                lr=rate,
-                schedule="inverse",
-                spp=spp,
-                seed=seed * 100_000,
-                arch=arch,
-            ),
-            reference,
-        )
-        for seed in seeds
-    ]
+    runs = _colour_runs(
+        scene,
+        target,
+        hyper,
+        reference,
+        seeds,
+        steps=steps,
+        lr=rate,
+        schedule="inverse",
+        spp=spp,
+        arch=arch,
+    )
     J2 = np.mean([r["J_error"] ** 2 for r in runs], axis=0)[1:]
     x2 = np.mean([r["x_error"] ** 2 for r in runs], axis=0)[1:]
     k = np.arange(1, steps + 1)
