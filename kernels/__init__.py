@@ -14,7 +14,11 @@ from reynolds.kernels.buffers import (  # noqa: E402
     RULE_NONZERO,
     SceneBuffers,
 )
-from reynolds.kernels.edges import EdgePieces, build_edge_pieces  # noqa: E402
+from reynolds.kernels.edges import (  # noqa: E402
+    EdgePieces,
+    build_edge_pieces,
+    importance_mass,
+)
 from reynolds.kernels.forward import render_image  # noqa: E402
 from reynolds.kernels.interior import interior_adjoint  # noqa: E402
 from reynolds.kernels.runtime import ensure_initialized  # noqa: E402
@@ -34,6 +38,7 @@ __all__ = [
     "build_edge_pieces",
     "choose_tile_size",
     "ensure_initialized",
+    "importance_mass",
     "interior_adjoint",
     "render_image",
 ]

@@ -1,4 +1,4 @@
-"""The boundary term of the gradient by edge sampling (docs/design.md §3.3-§3.4, §4).
+"""The boundary term of the gradient by edge sampling (docs/design.md §3.3-§3.5, §4).
 
     sum_k w_k dI_k/dtheta  gets  sum over edge samples x of
         1/2 [w(x+) . jump(x+) + w(x-) . jump(x-)] (V(x) . n(x)) / p(x)
@@ -10,9 +10,16 @@ this is w(pixel(x)) . (f_in(x) - f_out(x)) (V . n) / p; on them it is the mean o
 one-sided derivatives, for every parameter at once (docs/design.md §4.1-§4.2).
 
 Edge samples lie on the scene's boundary pieces (clipped to the canvas and cut at pixel
-lines): stratified, each piece gets n_p >= 1 samples in proportion to its length, spread
-over n_p equal strata of it (density n_p / length_p); i.i.d., the samples are spread over
-the whole boundary by length (density M / total length).
+lines). Where they go is the estimator's choice (`PLACEMENTS`, docs/design.md §3.5):
+- per piece (work item = piece, n_p >= 1 samples each in proportion to its length):
+  "stratified" (n_p equal strata of the piece), "antithetic" (pairs t, 1 - t along a
+  segment piece; phi, phi + pi on a circle, whose piece is its whole half-turn) and
+  "midpoint" (one sample at the middle of each piece, weighted by the piece's length:
+  exact where the pieces are also cut at every crossing, "analytic");
+- along a cumulative mass over all pieces (work item = sample): "cdf" (M strata of the
+  mass: length for "length", |adjoint| x length for "importance") and "iid" (M
+  independent samples by the mass).
+Each sample carries its weight 1 / density (pixels of boundary per sample).
 f_in and f_out composite the stack at x itself with the edge's own shape forced in and
 out, never stepping off the edge. The kernel works on world-space geometry: in adjoint mode it
 returns dL/d(world vertices) and dL/d(circle centre, radius); `reynolds.backward`
@@ -22,27 +29,33 @@ returns the per-pixel derivative image dI/dtheta instead.
 
 import numpy as np
 import taichi as ti
-from reynolds.kernels.buffers import SceneBuffers, SceneView
-from reynolds.kernels.coverage import (
-    composite,
-    composite_sides,
-    fill_rule_inside,
-    on_edge_tolerance,
-    polygon_line_sides,
-    runs_along,
-)
+from reynolds.kernels.buffers import SceneArgs, SceneBuffers
+from reynolds.kernels.coverage import Sides, composite, composite_sides
 from reynolds.kernels.edges import (
     PIECE_SEGMENT,
     EdgePieces,
-    PieceView,
+    PieceArgs,
     allocate_samples,
 )
-from reynolds.kernels.forward import f32_1, f32_2, i32_1
-from reynolds.kernels.interior import f64_1, f64_2, f64_3, items_per_block, vec3_f64
+from reynolds.kernels.interior import f64_2, f64_3, items_per_block, vec3_f64
 from reynolds.kernels.rng import DOMAIN_EDGE, stream_key, uniform_at
 from reynolds.kernels.runtime import ensure_initialized
+from reynolds.kernels.shape_polygon import (
+    fill_rule_inside,
+    polygon_line_sides,
+    runs_along,
+)
+from reynolds.kernels.tolerance import on_edge_tolerance
 
 i32_2 = ti.types.ndarray(dtype=ti.i32, ndim=2)
+
+# Where edge samples go (see the module docstring). Per-piece placements take their work
+# items from pieces, the others from samples.
+PLACEMENTS = ("stratified", "antithetic", "midpoint", "cdf", "iid")
+PER_PIECE = ("stratified", "antithetic", "midpoint")
+# Placements whose work item is a whole piece (its samples stay in one closed pixel);
+# the others take one sample per work item.
+PIECE_ITEMS = ("stratified", "midpoint")
 
 
 @ti.dataclass
@@ -74,6 +87,10 @@ class EdgePoint:
     own_joint_in: ti.i32
     own_joint_out: ti.i32
     weight: ti.f64  # 1 / sampling density, pixels of boundary per sample
+    # An arc sample's share of the integral of (cos phi, sin phi, 1) r dphi: the
+    # derivatives of V . n by the circle's centre x, y and radius, integrated; weight
+    # (nx, ny, 1) for a point sample, the closed form over the piece for "midpoint".
+    moment: ti.types.vector(3, ti.f64)
 
 
 @ti.func
@@ -112,28 +129,60 @@ def last_at_most(array: ti.template(), count, value):
 
 
 @ti.func
-def edge_point(sc: ti.template(), pv: ti.template(), m, num_samples, seed, stratified):
-    """Edge sample m: stratified within its piece (pieces own whole strata), or i.i.d.
-    over the whole boundary by length. `point.weight` is 1 / density (pixels)."""
-    n_pieces = pv.shape.shape[0]
-    total = pv.cumulative[n_pieces]
+def sample_position(pv: ti.template(), m, num_samples, seed, placement: ti.template()):
+    """Piece, parameter and weight of edge sample m under `placement` (one of
+    PLACEMENTS): (p, tau, weight), tau the position along piece p (t along its segment,
+    or angle phi on its circle) and weight = 1 / sampling density in pixels."""
+    n_pieces = pv.piece_shape.shape[0]
     xi = ti.f64(uniform_at(stream_key(seed, DOMAIN_EDGE, ti.u32(m)), ti.u32(0)))
     p = 0
     frac = 0.0
     weight = 0.0
-    if stratified:
-        p = last_at_most(pv.first_sample, n_pieces, m)
-        n = pv.first_sample[p + 1] - pv.first_sample[p]
-        frac = (ti.f64(m - pv.first_sample[p]) + xi) / ti.f64(n)
-        weight = (pv.cumulative[p + 1] - pv.cumulative[p]) / ti.f64(n)
+    mirror = 0
+    if ti.static(placement in PER_PIECE):
+        p = last_at_most(pv.piece_first_sample, n_pieces, m)
+        first = pv.piece_first_sample[p]
+        n = pv.piece_first_sample[p + 1] - first
+        weight = (pv.piece_cumulative[p + 1] - pv.piece_cumulative[p]) / ti.f64(n)
+        if ti.static(placement == "stratified"):
+            frac = (ti.f64(m - first) + xi) / ti.f64(n)
+        elif ti.static(placement == "antithetic"):
+            # Samples 2j and 2j + 1 of the piece share one random number.
+            pair = (m - first) // 2
+            shared = stream_key(seed, DOMAIN_EDGE, ti.u32(first + 2 * pair))
+            frac = (ti.f64(pair) + ti.f64(uniform_at(shared, ti.u32(0)))) / ti.f64(
+                n // 2
+            )
+            mirror = (m - first) % 2
+        else:
+            frac = 0.5
     else:
+        total = pv.piece_mass[n_pieces]
         s = xi * total
-        p = last_at_most(pv.cumulative, n_pieces, s)
-        length = pv.cumulative[p + 1] - pv.cumulative[p]
-        frac = ti.math.clamp((s - pv.cumulative[p]) / length, 0.0, 1.0)
-        weight = total / ti.f64(num_samples)
-    tau = pv.t0[p] + frac * (pv.t1[p] - pv.t0[p])
-    k = pv.shape[p]
+        if ti.static(placement == "cdf"):
+            s = (ti.f64(m) + xi) / ti.f64(num_samples) * total
+        p = last_at_most(pv.piece_mass, n_pieces, s)
+        mass = pv.piece_mass[p + 1] - pv.piece_mass[p]
+        frac = ti.math.clamp((s - pv.piece_mass[p]) / mass, 0.0, 1.0)
+        length = pv.piece_cumulative[p + 1] - pv.piece_cumulative[p]
+        weight = total * length / (ti.f64(num_samples) * mass)
+    t0, t1 = pv.piece_t0[p], pv.piece_t1[p]
+    tau = t0 + frac * (t1 - t0)
+    if mirror:
+        if pv.piece_kind[p] == PIECE_SEGMENT:
+            tau = t0 + (1.0 - frac) * (t1 - t0)
+        else:
+            tau += ti.math.pi
+    return p, tau, weight
+
+
+@ti.func
+def edge_point(
+    sc: ti.template(), pv: ti.template(), m, num_samples, seed, placement: ti.template()
+):
+    """Edge sample m (see `sample_position`) with everything the boundary term needs."""
+    p, tau, weight = sample_position(pv, m, num_samples, seed, placement)
+    k = pv.piece_shape[p]
     point = EdgePoint(
         valid=1,
         shape=k,
@@ -149,9 +198,9 @@ def edge_point(sc: ti.template(), pv: ti.template(), m, num_samples, seed, strat
     # An arc: the disc lies on -n; moving the edge past a point covers it.
     point.own_plus_in, point.own_plus_out = 1, 0
     point.own_minus_in, point.own_minus_out = 1, 0
-    if pv.kind[p] == PIECE_SEGMENT:
+    if pv.piece_kind[p] == PIECE_SEGMENT:
         start = sc.vert_start[k]
-        e = pv.edge[p]
+        e = pv.piece_edge[p]
         a = start + e
         b = start + (e + 1) % sc.vert_count[k]
         ax, ay = ti.f64(sc.verts[a, 0]), ti.f64(sc.verts[a, 1])
@@ -197,6 +246,14 @@ def edge_point(sc: ti.template(), pv: ti.template(), m, num_samples, seed, strat
         r = ti.f64(sc.circle[k, 2])
         point.x = ti.f64(sc.circle[k, 0]) + r * point.nx
         point.y = ti.f64(sc.circle[k, 1]) + r * point.ny
+        point.moment = weight * ti.Vector([point.nx, point.ny, 1.0], ti.f64)
+        if ti.static(placement == "midpoint"):
+            # V . n = vx cos phi + vy sin phi + vr is not linear in phi: integrate it
+            # over the piece in closed form (the jump and the adjoint are constant on it).
+            t0, t1 = pv.piece_t0[p], pv.piece_t1[p]
+            point.moment = r * ti.Vector(
+                [ti.sin(t1) - ti.sin(t0), ti.cos(t0) - ti.cos(t1), t1 - t0], ti.f64
+            )
     return point
 
 
@@ -289,41 +346,22 @@ def add_to_pixels(
 
 
 @ti.func
-def edge_jumps(
-    sc: ti.template(),
-    point: EdgePoint,
-    height,
-    width,
-    tile_size,
-    tiles_x,
-    background,
-    plus_in,
-    plus_out,
-    minus_in,
-    minus_out,
-):
+def tile_near(sc: ti.template(), x, y, height, width):
+    """(tile, depth) of the canvas pixel nearest (x, y): its closed square holds the point
+    when the point is on the canvas, so its list holds every shape whose bounds do."""
+    i = ti.math.clamp(ti.cast(ti.floor(y), ti.i32), 0, height - 1)
+    j = ti.math.clamp(ti.cast(ti.floor(x), ti.i32), 0, width - 1)
+    tile = (i // sc.tile_size) * sc.tiles_x + j // sc.tile_size
+    return tile, sc.tile_start[tile + 1] - sc.tile_start[tile]
+
+
+@ti.func
+def edge_jumps(sc: ti.template(), point: EdgePoint, height, width, background, own):
     """f_in - f_out beside an edge sample along +n and -n (float64 colours), with the own
-    shape's cover given by the flags; see `composite_sides`. The tile is that of a canvas pixel whose closed square holds
-    the point: its list holds every shape whose bounds hold the point."""
-    i = ti.math.clamp(ti.cast(ti.floor(point.y), ti.i32), 0, height - 1)
-    j = ti.math.clamp(ti.cast(ti.floor(point.x), ti.i32), 0, width - 1)
-    tile = (i // tile_size) * tiles_x + j // tile_size
-    depth = sc.tile_start[tile + 1] - sc.tile_start[tile]
-    return composite_sides(
-        sc,
-        tile,
-        depth,
-        point.x,
-        point.y,
-        background,
-        point.shape,
-        point.nx,
-        point.ny,
-        plus_in,
-        plus_out,
-        minus_in,
-        minus_out,
-    )
+    shape's cover in the four lanes given by `own` (see `composite_sides`)."""
+    tile, depth = tile_near(sc, point.x, point.y, height, width)
+    sides = Sides(own=point.shape, nx=point.nx, ny=point.ny, own_cover=own)
+    return composite_sides(sc, tile, depth, point.x, point.y, background, sides)
 
 
 # The step of the epsilon rule, pixels: far above float32 rounding of canvas-sized
@@ -332,32 +370,18 @@ EPSILON_STEP = 1e-4
 
 
 @ti.func
-def composite_near(
-    sc: ti.template(), x, y, height, width, tile_size, tiles_x, background
-):
-    """The picture's colour at (x, y) (half-open rule), from the tile of the nearest
-    canvas pixel."""
-    i = ti.math.clamp(ti.cast(ti.floor(y), ti.i32), 0, height - 1)
-    j = ti.math.clamp(ti.cast(ti.floor(x), ti.i32), 0, width - 1)
-    tile = (i // tile_size) * tiles_x + j // tile_size
-    depth = sc.tile_start[tile + 1] - sc.tile_start[tile]
-    return composite(sc, tile, depth, x, y, background)
-
-
-@ti.func
-def epsilon_jump(
-    sc: ti.template(), point: EdgePoint, height, width, tile_size, tiles_x, background
-):
+def epsilon_jump(sc: ti.template(), point: EdgePoint, height, width, background):
     """f(x - e n) - f(x + e n) with e = EPSILON_STEP: the jump as diffvg evaluates it,
-    every shape (the edge's own included) tested at the two stepped points."""
+    every shape (the edge's own included) tested at the two stepped points (half-open
+    rule), each from the tile of the canvas pixel nearest it."""
     dx = EPSILON_STEP * point.nx
     dy = EPSILON_STEP * point.ny
-    inner = composite_near(
-        sc, point.x - dx, point.y - dy, height, width, tile_size, tiles_x, background
-    )
-    outer = composite_near(
-        sc, point.x + dx, point.y + dy, height, width, tile_size, tiles_x, background
-    )
+    x_in, y_in = point.x - dx, point.y - dy
+    x_out, y_out = point.x + dx, point.y + dy
+    tile_in, depth_in = tile_near(sc, x_in, y_in, height, width)
+    tile_out, depth_out = tile_near(sc, x_out, y_out, height, width)
+    inner = composite(sc, tile_in, depth_in, x_in, y_in, background)
+    outer = composite(sc, tile_out, depth_out, x_out, y_out, background)
     return inner - outer
 
 
@@ -366,30 +390,12 @@ def _boundary(
     adjoint: f64_3,
     velocity_verts: f64_2,
     velocity_circle: f64_2,
-    kind: i32_1,
-    fill_rule: i32_1,
-    color: f32_2,
-    opacity: f32_1,
-    vert_start: i32_1,
-    vert_count: i32_1,
-    verts: f32_2,
-    circle: f32_2,
-    bounds: f32_2,
-    tile_start: i32_1,
-    tile_shapes: i32_1,
-    tile_size: ti.i32,
-    tiles_x: ti.i32,
+    sc: SceneArgs,
     background: vec3_f64,
-    piece_shape: i32_1,
-    piece_kind: i32_1,
-    piece_edge: i32_1,
-    piece_t0: f64_1,
-    piece_t1: f64_1,
-    cumulative: f64_1,
-    first_sample: i32_1,
+    pv: PieceArgs,
     num_samples: ti.i32,
-    stratified: ti.i32,
     seed: ti.u32,
+    placement: ti.template(),
     tangent: ti.template(),
     epsilon: ti.template(),
     rigid: ti.template(),
@@ -398,46 +404,20 @@ def _boundary(
     joint_row: ti.i32,
     slot_row: i32_2,
     slot_value: f64_3,
-    overflow: i32_1,
+    overflow: ti.types.ndarray(dtype=ti.i32, ndim=1),
 ):
     """Adjoint mode (tangent=False): adjoint -> output rows v (dL/d world vertex v: x, y,
     0) and circle_row + k (dL/d circle k: cx, cy, r). Tangent mode: velocities -> output
     rows i * width + j (dI/dtheta of pixel (i, j): R, G, B). Each sample carries the
-    weight 1 / density of `edge_point`.
+    weight 1 / density of `sample_position`.
 
-    Work items are pieces (stratified: each owns whole strata) or single samples
-    (i.i.d.), items first_item .. first_item + slot_row.shape[0] - 1. Each item adds its
+    Work items are pieces (PIECE_ITEMS placements: each owns whole strata) or single
+    samples, items first_item .. first_item + slot_row.shape[0] - 1. Each item adds its
     samples, in order, into its own slots (slot_row[item, s] the output row, -1 when
     free; slot_value[0:3, item, s] the sum), so no two threads add to one number and the
     sums are the same bits in every run. `_run` reduces the slots in a fixed order.
     An item that touches more rows than it has slots sets overflow[0] = 1.
     """
-    sc = ti.static(
-        SceneView(
-            kind,
-            fill_rule,
-            color,
-            opacity,
-            vert_start,
-            vert_count,
-            verts,
-            circle,
-            bounds,
-            tile_start,
-            tile_shapes,
-        )
-    )
-    pv = ti.static(
-        PieceView(
-            piece_shape,
-            piece_kind,
-            piece_edge,
-            piece_t0,
-            piece_t1,
-            cumulative,
-            first_sample,
-        )
-    )
     height, width = adjoint.shape[0], adjoint.shape[1]
     ti.loop_config(block_dim=ti.static(items_per_block()))
     for item in range(slot_row.shape[0]):
@@ -447,10 +427,10 @@ def _boundary(
                 slot_value[ch, item, s] = 0.0
         q = first_item + item
         first, last = q, q + 1
-        if stratified:
-            first, last = first_sample[q], first_sample[q + 1]
+        if ti.static(placement in PIECE_ITEMS):
+            first, last = pv.piece_first_sample[q], pv.piece_first_sample[q + 1]
         for m in range(first, last):
-            point = edge_point(sc, pv, m, num_samples, seed, stratified)
+            point = edge_point(sc, pv, m, num_samples, seed, placement)
             valid = point.valid
             if ti.static(epsilon):
                 valid = 1  # stepping off the edge finds a zero jump by itself
@@ -472,39 +452,29 @@ def _boundary(
                 if ti.static(epsilon):
                     # diffvg's rule, kept for comparison (docs/design.md §4.6): colours a
                     # fixed step off the edge on each side, the pixel of the point itself.
-                    jump_plus = epsilon_jump(
-                        sc, point, height, width, tile_size, tiles_x, background
-                    )
+                    jump_plus = epsilon_jump(sc, point, height, width, background)
                     jump_minus = jump_plus
                     sx, sy = 1.0, 1.0
                     joint = False
                 else:
-                    jump_plus, jump_minus = edge_jumps(
-                        sc,
-                        point,
-                        height,
-                        width,
-                        tile_size,
-                        tiles_x,
-                        background,
+                    own = ti.math.ivec4(
                         point.own_plus_in,
                         point.own_plus_out,
                         point.own_minus_in,
                         point.own_minus_out,
                     )
+                    jump_plus, jump_minus = edge_jumps(
+                        sc, point, height, width, background, own
+                    )
                     if joint:
+                        own_joint = ti.math.ivec4(
+                            point.own_joint_in,
+                            point.own_joint_out,
+                            point.own_joint_in,
+                            point.own_joint_out,
+                        )
                         joint_plus, joint_minus = edge_jumps(
-                            sc,
-                            point,
-                            height,
-                            width,
-                            tile_size,
-                            tiles_x,
-                            background,
-                            point.own_joint_in,
-                            point.own_joint_out,
-                            point.own_joint_in,
-                            point.own_joint_out,
+                            sc, point, height, width, background, own_joint
                         )
                         joint_plus /= ti.f64(point.copies)
                         joint_minus /= ti.f64(point.copies)
@@ -512,11 +482,11 @@ def _boundary(
                 mo_lo, mo_hi, mj_lo, mj_hi = pixels_beside(point.x, point.y, -sx, -sy)
                 if ti.static(epsilon):
                     mo_lo, mo_hi, mj_lo, mj_hi = po_lo, po_hi, pj_lo, pj_hi
-                weight = 0.5 * point.weight
                 k = point.shape
                 fits = 1
                 if ti.static(tangent):
-                    speed = 0.0  # V . n
+                    # The integral of V . n over this sample's share of the boundary.
+                    flux = 0.0
                     if point.vert_a >= 0:
                         va, vb = point.vert_a, point.vert_b
                         vx = (1.0 - point.t) * velocity_verts[
@@ -525,10 +495,14 @@ def _boundary(
                         vy = (1.0 - point.t) * velocity_verts[
                             va, 1
                         ] + point.t * velocity_verts[vb, 1]
-                        speed = vx * point.nx + vy * point.ny
+                        flux = (vx * point.nx + vy * point.ny) * point.weight
                     else:
                         c = ti.static(velocity_circle)
-                        speed = c[k, 0] * point.nx + c[k, 1] * point.ny + c[k, 2]
+                        flux = (
+                            c[k, 0] * point.moment[0]
+                            + c[k, 1] * point.moment[1]
+                            + c[k, 2] * point.moment[2]
+                        )
                     if ti.static(rigid):
                         if joint:
                             jump_plus, jump_minus = joint_plus, joint_minus
@@ -542,7 +516,7 @@ def _boundary(
                         po_hi,
                         pj_lo,
                         pj_hi,
-                        jump_plus * speed * weight,
+                        jump_plus * flux * 0.5,
                     ) & add_to_pixels(
                         slot_row,
                         slot_value,
@@ -553,31 +527,35 @@ def _boundary(
                         mo_hi,
                         mj_lo,
                         mj_hi,
-                        jump_minus * speed * weight,
+                        jump_minus * flux * 0.5,
                     )
                 else:
                     w_plus = mean_adjoint(adjoint, po_lo, po_hi, pj_lo, pj_hi)
                     w_minus = mean_adjoint(adjoint, mo_lo, mo_hi, mj_lo, mj_hi)
-                    g = (w_plus.dot(jump_plus) + w_minus.dot(jump_minus)) * weight
-                    normal = vec3_f64(point.nx, point.ny, 0.0)
+                    # Half the sum of the two sides' w . jump: per pixel of boundary.
+                    density = 0.5 * (w_plus.dot(jump_plus) + w_minus.dot(jump_minus))
                     if point.vert_a < 0:
-                        if g != 0.0:
+                        if density != 0.0:
                             fits = add_to_slots(
                                 slot_row,
                                 slot_value,
                                 item,
                                 circle_row + k,
-                                g * vec3_f64(point.nx, point.ny, 1.0),
+                                density * point.moment,
                             )
                     else:
+                        g = density * point.weight
+                        normal = vec3_f64(point.nx, point.ny, 0.0)
                         # A vertex whose other edge is a coincident copy of this one (the
                         # tip of a zero-width spike) moves both copies at once: its share
                         # follows the joint rule even when it moves alone.
                         g_joint = g
                         if joint:
                             g_joint = (
-                                w_plus.dot(joint_plus) + w_minus.dot(joint_minus)
-                            ) * weight
+                                0.5
+                                * (w_plus.dot(joint_plus) + w_minus.dot(joint_minus))
+                                * point.weight
+                            )
                         g_a = g_joint if point.copy_at_a else g
                         g_b = g_joint if point.copy_at_b else g
                         if g_a != 0.0 or g_b != 0.0:
@@ -616,11 +594,27 @@ def _boundary(
 # Slots per work item: a piece lies in one closed pixel, so its samples (and an i.i.d.
 # sample's two sides) reach at most the 3 x 3 pixels around it in tangent mode, and the
 # two end vertices of its edge (or its circle) in adjoint mode, plus the joint-rule rows
-# of the two vertices where the edge has coincident copies in its polygon.
+# of the two vertices where the edge has coincident copies in its polygon. Placements
+# outside PIECE_ITEMS take one sample per work item ("antithetic" pairs lie far apart
+# on a circle).
 TANGENT_SLOTS = 9
 ADJOINT_SLOTS = 4  # the two vertices, and their joint-rule rows (coincident copies)
 # Work items of one kernel launch hold at most this many slots (28 bytes each): 56 MiB.
 MAX_SLOTS = 1 << 21
+
+
+def sample_table(pieces: EdgePieces, samples: int, placement: str) -> np.ndarray:
+    """First sample index of each piece, `[P + 1]` int32, for a per-piece placement:
+    `allocate_samples` for "stratified", an even number (pairs) per piece for
+    "antithetic", one per piece for "midpoint"; zeros (unused) otherwise."""
+    if placement == "stratified":
+        return allocate_samples(pieces, samples)
+    if placement == "antithetic":
+        pairs = allocate_samples(pieces, (samples + 1) // 2)
+        return (2 * pairs).astype(np.int32)
+    if placement == "midpoint":
+        return np.arange(pieces.count + 1, dtype=np.int32)
+    return np.zeros(pieces.count + 1, dtype=np.int32)
 
 
 def _run(
@@ -632,7 +626,7 @@ def _run(
     *,
     samples,
     seed,
-    stratified,
+    placement,
     epsilon,
     tangent,
     arch,
@@ -644,6 +638,8 @@ def _run(
         (d_verts `[V, 2]`, d_circle `[S, 3]`, d_verts_joint `[V, 2]`, None) in adjoint
         mode, (None, None, None, d_image `[height, width, 3]`) in tangent mode; float64.
     """
+    if placement not in PLACEMENTS:
+        raise ValueError(f"placement must be one of {PLACEMENTS}, got {placement!r}")
     ensure_initialized(arch)
     n_verts = buffers.verts.shape[0]
     n_shapes = buffers.kind.shape[0]
@@ -651,16 +647,16 @@ def _run(
     rows = buffers.height * buffers.width if tangent else joint_row + n_verts
     total = np.zeros((rows, 3))
     if pieces.count and samples > 0:
-        if stratified:
-            first_sample = allocate_samples(pieces, samples)
+        first_sample = sample_table(pieces, samples, placement)
+        if placement in PER_PIECE:
             samples = int(first_sample[-1])
-            num_items = pieces.count
-        else:
-            first_sample = np.zeros(pieces.count + 1, dtype=np.int32)
-            num_items = samples
+        num_items = pieces.count if placement in PIECE_ITEMS else samples
         per_item = TANGENT_SLOTS if tangent else ADJOINT_SLOTS
         overflow = np.zeros(1, dtype=np.int32)
         adjoint = np.ascontiguousarray(adjoint, dtype=np.float64)
+        scene_args = buffers.kernel_args()
+        piece_args = pieces.kernel_args(first_sample)
+        background = vec3_f64(*buffers.background.tolist())
         for first in range(0, num_items, MAX_SLOTS // per_item):
             count = min(MAX_SLOTS // per_item, num_items - first)
             slot_row = np.empty((count, per_item), dtype=np.int32)
@@ -669,20 +665,12 @@ def _run(
                 adjoint,
                 velocity_verts,
                 velocity_circle,
-                *buffers.geometry_args(),
-                buffers.tile_size,
-                buffers.tiles_x,
-                vec3_f64(*buffers.background.tolist()),
-                pieces.shape,
-                pieces.kind,
-                pieces.edge,
-                pieces.t0,
-                pieces.t1,
-                pieces.cumulative,
-                first_sample,
+                scene_args,
+                background,
+                piece_args,
                 samples,
-                int(stratified),
                 seed & 0xFFFFFFFF,
+                placement,
                 tangent,
                 bool(epsilon),
                 bool(rigid),
@@ -717,18 +705,21 @@ def boundary_adjoint(
     *,
     samples: int,
     seed: int,
-    stratified: bool = True,
+    placement: str = "stratified",
     epsilon: bool = False,
     arch: str = "auto",
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Boundary term of sum(adjoint * dI/d geometry), in world space, by edge sampling.
 
     Args:
-        buffers: the scene as flat arrays; pieces: its boundary inside the canvas.
+        buffers: the scene as flat arrays; pieces: its boundary inside the canvas (with
+            the mass that "cdf" and "iid" sample by, and, for "antithetic", circles as
+            whole half-turns: `build_edge_pieces`).
         adjoint: `[height, width, 3]` dL/dI.
-        samples: number of edge samples M over the whole boundary.
+        samples: number of edge samples M over the whole boundary (per-piece
+            placements give every piece at least one, "midpoint" exactly one).
         seed: seed of the counter-based RNG (edge domain).
-        stratified: stratify the M samples along the cumulative length (else i.i.d.).
+        placement: where samples go, one of PLACEMENTS (module docstring).
         epsilon: evaluate the jump a fixed step EPSILON_STEP off the edge on each side
             and take the adjoint of the sample's own pixel (diffvg's rule, biased at
             coincident edges; for comparison) instead of the two-sided rule.
@@ -749,7 +740,7 @@ def boundary_adjoint(
         zeros_c,
         samples=samples,
         seed=seed,
-        stratified=stratified,
+        placement=placement,
         epsilon=epsilon,
         tangent=False,
         arch=arch,
@@ -765,7 +756,7 @@ def boundary_tangent(
     *,
     samples: int,
     seed: int,
-    stratified: bool = True,
+    placement: str = "stratified",
     epsilon: bool = False,
     rigid: bool = False,
     arch: str = "auto",
@@ -775,6 +766,7 @@ def boundary_tangent(
     Args:
         velocity_verts: `[V, 2]` d(world vertex)/dtheta; velocity_circle: `[S, 3]`
             d(centre x, centre y, radius)/dtheta, world space.
+        placement, epsilon: as for `boundary_adjoint`.
         rigid: the motion moves whole shapes (translate, rotate, scale), so coincident
             copies of an edge in its polygon move together (the joint rule of
             `boundary_adjoint`); otherwise each edge moves alone.
@@ -795,7 +787,7 @@ def boundary_tangent(
         vc,
         samples=samples,
         seed=seed,
-        stratified=stratified,
+        placement=placement,
         epsilon=epsilon,
         tangent=True,
         rigid=rigid,

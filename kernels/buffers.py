@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-from collections import namedtuple
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
-
-# The arrays every scene-reading kernel takes, in order; inside a kernel they travel as
-# one compile-time `SceneView` (`ti.static(SceneView(*args))`) to the Taichi functions.
-GEOMETRY_FIELDS = (
-    "kind",
-    "fill_rule",
-    "color",
-    "opacity",
-    "vert_start",
-    "vert_count",
-    "verts",
-    "circle",
-    "bounds",
-    "tile_start",
-    "tile_shapes",
-)
-SceneView = namedtuple("SceneView", GEOMETRY_FIELDS)
+import taichi as ti
 
 KIND_POLYGON = 0
 KIND_CIRCLE = 1
+# Every kind code the kernels know; each kernel function that depends on the kind
+# branches on these names and treats any other code as "no shape" (packing refuses it).
+SHAPE_KINDS = (KIND_POLYGON, KIND_CIRCLE)
 RULE_NONZERO = 0
 RULE_EVENODD = 1
 
@@ -75,6 +62,52 @@ class SceneBuffers:
 
     num_shapes: int
 
-    def geometry_args(self) -> tuple:
-        """The arguments every scene-reading kernel takes, in kernel order."""
-        return tuple(getattr(self, name) for name in GEOMETRY_FIELDS)
+    @cached_property
+    def _args(self):
+        return SceneArgs(
+            kind=self.kind,
+            fill_rule=self.fill_rule,
+            color=self.color,
+            opacity=self.opacity,
+            vert_start=self.vert_start,
+            vert_count=self.vert_count,
+            verts=self.verts,
+            circle=self.circle,
+            bounds=self.bounds,
+            tile_start=self.tile_start,
+            tile_shapes=self.tile_shapes,
+            tile_size=self.tile_size,
+            tiles_x=self.tiles_x,
+        )
+
+    def kernel_args(self):
+        """The scene as the one typed argument (`SceneArgs`) every scene-reading kernel
+        takes, built once per scene.
+
+        Members are bound by name, so no kernel can receive them in the wrong order;
+        Taichi checks each array's dtype and rank. Taichi must be initialised first.
+        """
+        return self._args
+
+
+_i32_1 = ti.types.ndarray(dtype=ti.i32, ndim=1)
+_f32_1 = ti.types.ndarray(dtype=ti.f32, ndim=1)
+_f32_2 = ti.types.ndarray(dtype=ti.f32, ndim=2)
+
+# The scene as kernels see it (members as in `SceneBuffers`): a kernel declares one
+# parameter `sc: SceneArgs` and hands `sc` to Taichi functions as a template.
+SceneArgs = ti.types.argpack(
+    kind=_i32_1,
+    fill_rule=_i32_1,
+    color=_f32_2,
+    opacity=_f32_1,
+    vert_start=_i32_1,
+    vert_count=_i32_1,
+    verts=_f32_2,
+    circle=_f32_2,
+    bounds=_f32_2,
+    tile_start=_i32_1,
+    tile_shapes=_i32_1,
+    tile_size=ti.i32,
+    tiles_x=ti.i32,
+)

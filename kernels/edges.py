@@ -5,17 +5,32 @@ A piece is part of one polygon edge (parameter t along a -> b) or one circle arc
 are dropped, so no edge sample is spent where no pixel can see it.
 """
 
-from collections import namedtuple
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+import taichi as ti
 from reynolds.kernels.buffers import SceneBuffers
 
 PIECE_SEGMENT = 0
 PIECE_ARC = 1
 
-# The pieces' arrays inside a kernel, as one compile-time bundle for Taichi functions.
-PieceView = namedtuple("PieceView", "shape kind edge t0 t1 cumulative first_sample")
+_i32_1 = ti.types.ndarray(dtype=ti.i32, ndim=1)
+_f64_1 = ti.types.ndarray(dtype=ti.f64, ndim=1)
+
+# The pieces as the boundary kernel sees them (members as in `EdgePieces` with a
+# "piece_" prefix, plus the first sample index of each piece for per-piece placements).
+# Taichi 1.7 resolves argpack members by name across all argpacks of a kernel: a member
+# name shared with `SceneArgs` ("kind") reads as None there, hence the prefix.
+PieceArgs = ti.types.argpack(
+    piece_shape=_i32_1,
+    piece_kind=_i32_1,
+    piece_edge=_i32_1,
+    piece_t0=_f64_1,
+    piece_t1=_f64_1,
+    piece_cumulative=_f64_1,
+    piece_mass=_f64_1,
+    piece_first_sample=_i32_1,
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +46,8 @@ class EdgePieces:
             phi in radians along an arc.
         cumulative: `[P + 1]` float64 cumulative length in pixels; the total is
             cumulative[-1].
+        mass: `[P + 1]` float64 cumulative sampling mass of the placements that draw
+            pieces by mass ("cdf", "iid"): the length, or `importance_mass`.
     """
 
     shape: np.ndarray
@@ -39,6 +56,21 @@ class EdgePieces:
     t0: np.ndarray
     t1: np.ndarray
     cumulative: np.ndarray
+    mass: np.ndarray
+
+    def kernel_args(self, first_sample: np.ndarray):
+        """The pieces as the one typed argument of the boundary kernel (Taichi must be
+        initialised first); `first_sample` `[P + 1]` int32."""
+        return PieceArgs(
+            piece_shape=self.shape,
+            piece_kind=self.kind,
+            piece_edge=self.edge,
+            piece_t0=self.t0,
+            piece_t1=self.t1,
+            piece_cumulative=self.cumulative,
+            piece_mass=self.mass,
+            piece_first_sample=first_sample,
+        )
 
     @property
     def total_length(self) -> float:
@@ -213,9 +245,15 @@ def split_at_grid_lines(
     )
 
 
-def build_edge_pieces(buffers: SceneBuffers) -> EdgePieces:
+def build_edge_pieces(
+    buffers: SceneBuffers, *, whole_circles: bool = False
+) -> EdgePieces:
     """All boundary pieces of the scene inside the canvas [0, width] x [0, height], each
     split where it crosses a pixel line: one piece per pixel an edge passes through.
+
+    With `whole_circles`, each circle is instead one piece, its half-turn phi in [0, pi)
+    counted with the length of the whole circle: the "antithetic" placement evaluates
+    every sample phi there together with phi + pi (points off the canvas add nothing).
 
     Within one pixel the adjoint is constant, so stratifying the edge samples of each
     piece separately leaves only the variation of (f_in - f_out) V.n inside a pixel.
@@ -257,15 +295,22 @@ def build_edge_pieces(buffers: SceneBuffers) -> EdgePieces:
 
     circles = np.nonzero(kind == 1)[0]
     world = circle[circles].astype(np.float64)
-    arc_owner, phi0, phi1 = clip_circles(world, width, height)
-    cut_owner, cut_phi = _arc_crossings(world[arc_owner], phi0, phi1)
-    arc, arc_lo, arc_hi = _split(phi0, phi1, cut_owner, cut_phi)
-    arc_shape = circles[arc_owner[arc]]
-    arc_len = (arc_hi - arc_lo) * world[arc_owner[arc], 2]
+    if whole_circles:
+        arc = np.arange(circles.size)
+        arc_lo, arc_hi = np.zeros(circles.size), np.full(circles.size, np.pi)
+        arc_shape = circles
+        arc_len = 2.0 * np.pi * world[:, 2]
+    else:
+        arc_owner, phi0, phi1 = clip_circles(world, width, height)
+        cut_owner, cut_phi = _arc_crossings(world[arc_owner], phi0, phi1)
+        arc, arc_lo, arc_hi = _split(phi0, phi1, cut_owner, cut_phi)
+        arc_shape = circles[arc_owner[arc]]
+        arc_len = (arc_hi - arc_lo) * world[arc_owner[arc], 2]
 
     shape = np.concatenate([owner[seg], arc_shape]).astype(np.int32)
     lengths = np.concatenate([seg_len, arc_len])
     order = np.argsort(shape, kind="stable")  # pieces grouped by shape, back to front
+    cumulative = np.concatenate([[0.0], np.cumsum(lengths[order])])
     piece_kind = np.concatenate(
         [np.full(seg.size, PIECE_SEGMENT), np.full(arc.size, PIECE_ARC)]
     )
@@ -275,7 +320,8 @@ def build_edge_pieces(buffers: SceneBuffers) -> EdgePieces:
         edge=np.concatenate([edge[seg], np.full(arc.size, -1)]).astype(np.int32)[order],
         t0=np.concatenate([seg_lo, arc_lo])[order],
         t1=np.concatenate([seg_hi, arc_hi])[order],
-        cumulative=np.concatenate([[0.0], np.cumsum(lengths[order])]),
+        cumulative=cumulative,
+        mass=cumulative,
     )
 
 
@@ -291,3 +337,63 @@ def allocate_samples(pieces: EdgePieces, samples: int) -> np.ndarray:
         1, np.rint(samples * lengths / max(pieces.total_length, 1e-300))
     ).astype(np.int64)
     return np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+
+
+# Share of the plain length in the importance mass: where the adjoint is 0 a piece still
+# gets at least this share of its length-proportional samples, so the estimate stays
+# unbiased for every adjoint (a defensive mixture, Hesterberg 1995).
+DEFENSIVE_SHARE = 0.1
+
+
+def piece_midpoints(buffers: SceneBuffers, pieces: EdgePieces) -> np.ndarray:
+    """`[P, 2]` float64 world position of the middle of each piece, pixels."""
+    mid = 0.5 * (pieces.t0 + pieces.t1)
+    k = pieces.shape
+    out = np.empty((pieces.count, 2))
+    seg = pieces.kind == PIECE_SEGMENT
+    start = buffers.vert_start[k[seg]].astype(np.int64)
+    count = buffers.vert_count[k[seg]].astype(np.int64)
+    e = pieces.edge[seg].astype(np.int64)
+    a = buffers.verts[start + e].astype(np.float64)
+    b = buffers.verts[start + (e + 1) % count].astype(np.float64)
+    out[seg] = a + mid[seg, None] * (b - a)
+    c = buffers.circle[k[~seg]].astype(np.float64)
+    phi = mid[~seg]
+    out[~seg] = c[:, :2] + c[:, 2:3] * np.column_stack([np.cos(phi), np.sin(phi)])
+    return out
+
+
+def importance_mass(
+    buffers: SceneBuffers, pieces: EdgePieces, adjoint: np.ndarray
+) -> EdgePieces:
+    """The pieces with mass proportional to |adjoint| x length, mixed with plain length.
+
+    |adjoint| of a piece is the largest Euclidean norm of the RGB adjoint over the
+    pixels whose closed squares hold its midpoint (two on a pixel line, four at a
+    corner; 0 off the canvas): a piece lies in one closed pixel, so these are the pixels
+    its two sides see. mass_p = length_p ((1 - d) |w_p| / mean|w| + d) with
+    d = DEFENSIVE_SHARE and mean|w| the length-weighted mean, so the masses sum to the
+    total length; with a zero adjoint it is the length itself.
+    """
+    lengths = np.diff(pieces.cumulative)
+    if pieces.count == 0:
+        return pieces
+    norm = np.linalg.norm(np.asarray(adjoint, dtype=np.float64), axis=2)
+    height, width = norm.shape
+    mid = piece_midpoints(buffers, pieces)
+    strength = np.zeros(pieces.count)
+    for axis_x in (0, 1):
+        for axis_y in (0, 1):
+            # On a pixel line (integral coordinate) the pixel before it counts too.
+            j = np.floor(mid[:, 0]) - axis_x * (mid[:, 0] == np.floor(mid[:, 0]))
+            i = np.floor(mid[:, 1]) - axis_y * (mid[:, 1] == np.floor(mid[:, 1]))
+            inside = (i >= 0) & (i < height) & (j >= 0) & (j < width)
+            value = np.zeros(pieces.count)
+            value[inside] = norm[i[inside].astype(np.int64), j[inside].astype(np.int64)]
+            strength = np.maximum(strength, value)
+    total = float(np.sum(lengths))
+    mean = float(np.sum(strength * lengths)) / total if total > 0 else 0.0
+    if mean <= 0.0:
+        return pieces
+    mass = lengths * ((1.0 - DEFENSIVE_SHARE) * strength / mean + DEFENSIVE_SHARE)
+    return replace(pieces, mass=np.concatenate([[0.0], np.cumsum(mass)]))

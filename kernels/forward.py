@@ -2,33 +2,18 @@
 
 import numpy as np
 import taichi as ti
-from reynolds.kernels.buffers import SceneBuffers, SceneView
+from reynolds.kernels.buffers import SceneArgs, SceneBuffers
 from reynolds.kernels.coverage import composite, pixel_is_uniform
 from reynolds.kernels.runtime import ensure_initialized
 from reynolds.kernels.sampling import SAMPLERS, jitter_grid, pixel_sample, pixel_stream
 
-f32_1 = ti.types.ndarray(dtype=ti.f32, ndim=1)
-f32_2 = ti.types.ndarray(dtype=ti.f32, ndim=2)
 f32_3 = ti.types.ndarray(dtype=ti.f32, ndim=3)
-i32_1 = ti.types.ndarray(dtype=ti.i32, ndim=1)
 
 
 @ti.kernel
 def _render(
     image: f32_3,
-    kind: i32_1,
-    fill_rule: i32_1,
-    color: f32_2,
-    opacity: f32_1,
-    vert_start: i32_1,
-    vert_count: i32_1,
-    verts: f32_2,
-    circle: f32_2,
-    bounds: f32_2,
-    tile_start: i32_1,
-    tile_shapes: i32_1,
-    tile_size: ti.i32,
-    tiles_x: ti.i32,
+    sc: SceneArgs,
     background: ti.math.vec3,
     spp: ti.i32,
     grid_x: ti.i32,
@@ -36,25 +21,10 @@ def _render(
     sampler: ti.i32,
     seed: ti.u32,
 ):
-    sc = ti.static(
-        SceneView(
-            kind,
-            fill_rule,
-            color,
-            opacity,
-            vert_start,
-            vert_count,
-            verts,
-            circle,
-            bounds,
-            tile_start,
-            tile_shapes,
-        )
-    )
     width = image.shape[1]
     for i, j in ti.ndrange(image.shape[0], width):
-        tile = (i // tile_size) * tiles_x + j // tile_size
-        depth = tile_start[tile + 1] - tile_start[tile]
+        tile = (i // sc.tile_size) * sc.tiles_x + j // sc.tile_size
+        depth = sc.tile_start[tile + 1] - sc.tile_start[tile]
         total = ti.math.vec3(0.0, 0.0, 0.0)
         if pixel_is_uniform(sc, tile, i, j):
             x, y = ti.f32(j) + 0.5, ti.f32(i) + 0.5
@@ -90,9 +60,7 @@ def render_image(
     grid_x, grid_y = jitter_grid(spp)
     _render(
         image,
-        *buffers.geometry_args(),
-        buffers.tile_size,
-        buffers.tiles_x,
+        buffers.kernel_args(),
         ti.math.vec3(*buffers.background.tolist()),
         spp,
         grid_x,

@@ -13,15 +13,15 @@ transmittance of the shapes above k and C_below the colour composited behind k:
 
 import numpy as np
 import taichi as ti
-from reynolds.kernels.buffers import SceneBuffers, SceneView
+from reynolds.kernels.buffers import SceneArgs, SceneBuffers
 from reynolds.kernels.coverage import (
     composite,
     fill_color,
     inside_shape,
+    over,
     overlaps_box,
     pixel_is_uniform,
 )
-from reynolds.kernels.forward import f32_1, f32_2, i32_1
 from reynolds.kernels.runtime import ensure_initialized
 from reynolds.kernels.sampling import SAMPLERS, jitter_grid, pixel_sample, pixel_stream
 
@@ -98,8 +98,7 @@ def d_composite(
                 c_below = composite(sc, tile, position, x, y, background)
                 d_alpha = transmittance * (fill - c_below)
             d_shapes[row, slot, 3] += w.dot(d_alpha)
-            c_above += transmittance * a * fill
-            transmittance *= 1.0 - a
+            c_above, transmittance = over(c_above, transmittance, a, fill)
             if transmittance <= 0.0:
                 break
     for ch in ti.static(range(3)):
@@ -109,19 +108,7 @@ def d_composite(
 @ti.kernel
 def _interior(
     adjoint: f64_3,
-    kind: i32_1,
-    fill_rule: i32_1,
-    color: f32_2,
-    opacity: f32_1,
-    vert_start: i32_1,
-    vert_count: i32_1,
-    verts: f32_2,
-    circle: f32_2,
-    bounds: f32_2,
-    tile_start: i32_1,
-    tile_shapes: i32_1,
-    tile_size: ti.i32,
-    tiles_x: ti.i32,
+    sc: SceneArgs,
     background: vec3_f64,
     spp: ti.i32,
     grid_x: ti.i32,
@@ -141,39 +128,25 @@ def _interior(
     tile_shapes, d_shapes[r, e - tile_start[first_tile], 0:4] (dL/d fill r, g, b and
     dL/d opacity), and d_background[r, t - first_tile, 0:3].
     """
-    sc = ti.static(
-        SceneView(
-            kind,
-            fill_rule,
-            color,
-            opacity,
-            vert_start,
-            vert_count,
-            verts,
-            circle,
-            bounds,
-            tile_start,
-            tile_shapes,
-        )
-    )
     height, width = adjoint.shape[0], adjoint.shape[1]
-    first_entry = tile_start[first_tile]
+    size, columns = sc.tile_size, sc.tiles_x
+    first_entry = sc.tile_start[first_tile]
     ti.loop_config(block_dim=ti.static(items_per_block()))
-    for item in range(num_tiles * tile_size):
-        tile = first_tile + item // tile_size
-        row = item % tile_size
-        depth = tile_start[tile + 1] - tile_start[tile]
-        shape_slot = tile_start[tile] - first_entry
+    for item in range(num_tiles * size):
+        tile = first_tile + item // size
+        row = item % size
+        depth = sc.tile_start[tile + 1] - sc.tile_start[tile]
+        shape_slot = sc.tile_start[tile] - first_entry
         background_slot = tile - first_tile
         for p in range(depth):
             for c in ti.static(range(4)):
                 d_shapes[row, shape_slot + p, c] = 0.0
         for ch in ti.static(range(3)):
             d_background[row, background_slot, ch] = 0.0
-        i = (tile // tiles_x) * tile_size + row
-        j0 = (tile % tiles_x) * tile_size
+        i = (tile // columns) * size + row
+        j0 = (tile % columns) * size
         if i < height:
-            for j in range(j0, ti.min(j0 + tile_size, width)):
+            for j in range(j0, ti.min(j0 + size, width)):
                 w = vec3_f64(adjoint[i, j, 0], adjoint[i, j, 1], adjoint[i, j, 2])
                 if w.norm_sqr() > 0:
                     if pixel_is_uniform(sc, tile, i, j):
@@ -254,15 +227,14 @@ def interior_adjoint(
     grid_x, grid_y = jitter_grid(spp)
     adjoint = np.ascontiguousarray(adjoint, dtype=np.float64)
     background = vec3_f64(*buffers.background.tolist())
+    scene_args = buffers.kernel_args()
     for first, last in tile_batches(buffers.tile_start, MAX_SLOTS // ts):
         entries = int(buffers.tile_start[last] - buffers.tile_start[first])
         slots = np.empty((ts, max(entries, 1), 4))
         background_slots = np.empty((ts, last - first, 3))
         _interior(
             adjoint,
-            *buffers.geometry_args(),
-            ts,
-            buffers.tiles_x,
+            scene_args,
             background,
             spp,
             grid_x,

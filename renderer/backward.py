@@ -19,12 +19,8 @@ from collections.abc import Sequence
 import numpy as np
 from reynolds.errors import SceneError
 from reynolds.frames import frames_of
-from reynolds.kernels import (
-    EdgePieces,
-    boundary_adjoint,
-    build_edge_pieces,
-    interior_adjoint,
-)
+from reynolds.estimators import EDGE_SAMPLINGS, boundary_estimator, estimator_pieces
+from reynolds.kernels import EdgePieces, boundary_adjoint, interior_adjoint
 from reynolds.kernels.rng import derive_seed
 from reynolds.limits import MAX_REPEAT, MAX_SAMPLES, check_count
 from reynolds.packing import pack_scene
@@ -33,9 +29,7 @@ from reynolds.render import check_sampling, render
 from reynolds.scene import Scene
 
 ESTIMATORS = ("reynolds", "naive")
-# Boundary estimators (docs/design.md §3.3, §4.6): sample placement and, for "epsilon",
-# diffvg's rule of stepping off the edge instead of the two-sided rule.
-EDGE_SAMPLINGS = ("stratified", "iid", "epsilon")
+__all__ = ["EDGE_SAMPLINGS", "backward", "backward_with_stderr"]
 LOSSES = ("l2", "l1")
 EDGE_SAMPLES_PER_PIXEL = 16  # default edge samples per pixel of boundary length
 
@@ -89,10 +83,7 @@ def check_gradient_options(
     """Refuse backward-pass option values `backward` cannot honour, naming the option."""
     if estimator not in ESTIMATORS:
         raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}")
-    if edge_sampling not in EDGE_SAMPLINGS:
-        raise ValueError(
-            f"edge_sampling must be one of {EDGE_SAMPLINGS}, got {edge_sampling!r}"
-        )
+    boundary_estimator(edge_sampling)
     if edge_samples is not None:
         check_count(edge_samples, "edge_samples", minimum=0)
 
@@ -127,10 +118,11 @@ def backward(
         seed: seed in [0, 2**32); equal seeds give equal gradients.
         estimator: "reynolds" (interior + boundary term) or "naive" (interior only).
         sampler: pixel sampler of the interior term ("jitter", "iid", "r2").
-        edge_sampling: "stratified" along the cumulative boundary length (default),
-            "iid", or "epsilon": stratified samples with diffvg's rule, the jump
-            evaluated a step of 1e-4 px off each side of the edge (biased where edges
-            coincide: docs/design.md §4.6; for comparison).
+        edge_sampling: the boundary estimator, one of EDGE_SAMPLINGS
+            (`reynolds.estimators`, docs/design.md §3.5): "stratified" (default) along
+            pieces cut at pixel lines, "iid", "length", "antithetic", "importance", or
+            "epsilon", diffvg's rule, the jump evaluated a step of 1e-4 px off each side
+            of the edge (biased where edges coincide: §4.6; for comparison).
         arch: Taichi backend choice for the first kernel call of the process.
     Returns:
         {name: float64 array shaped like the parameter}. Rotation gradients are per
@@ -156,15 +148,16 @@ def backward(
     d_joint = d_verts
     wants_geometry = any(ref.is_geometry for ref in refs)
     if estimator == "reynolds" and wants_geometry:
-        pieces = build_edge_pieces(buffers)
+        boundary = boundary_estimator(edge_sampling)
+        pieces = estimator_pieces(boundary, buffers, adjoint)
         dv, dc, dj = boundary_adjoint(
             buffers,
             pieces,
             adjoint,
             samples=edge_sample_count(edge_samples, pieces),
             seed=derive_seed(seed, 1),
-            stratified=edge_sampling != "iid",
-            epsilon=edge_sampling == "epsilon",
+            placement=boundary.placement,
+            epsilon=boundary.epsilon,
             arch=arch,
         )
         d_verts, d_circle, d_joint = dv[:n_verts], dc, dj[:n_verts]

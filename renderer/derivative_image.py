@@ -14,11 +14,12 @@ Methods:
 from __future__ import annotations
 
 import numpy as np
-from reynolds.backward import EDGE_SAMPLINGS, edge_sample_count
+from reynolds.backward import edge_sample_count
+from reynolds.estimators import boundary_estimator, estimator_pieces
 from reynolds.errors import SceneError
 from reynolds.exact import circle_segment_counts, render_exact_image
 from reynolds.frames import frames_of
-from reynolds.kernels import boundary_tangent, build_edge_pieces
+from reynolds.kernels import boundary_tangent
 from reynolds.kernels.rng import derive_seed
 from reynolds.packing import pack_scene
 from reynolds.params import get_param, parse_name, set_param
@@ -82,18 +83,15 @@ def derivative_image(
 ) -> np.ndarray:
     """dI/dtheta `[height, width, 3]` float64 for component `component` of parameter `name`.
 
-    `edge_sampling` ("stratified", "iid" or "epsilon") chooses the boundary rule of the
-    "reynolds" method, as in `backward`.
+    `edge_sampling` chooses the boundary estimator of the "reynolds" method, as in
+    `backward`; those that follow the adjoint ("importance") have no tangent mode.
 
     Raises:
         SceneError: unknown parameter or component out of range.
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    if edge_sampling not in EDGE_SAMPLINGS:
-        raise ValueError(
-            f"edge_sampling must be one of {EDGE_SAMPLINGS}, got {edge_sampling!r}"
-        )
+    boundary = boundary_estimator(edge_sampling)
     ref = parse_name(scene, name)
     size = get_param(scene, name).size
     if not 0 <= component < size:
@@ -121,7 +119,7 @@ def derivative_image(
     if method == "naive":
         return np.zeros((scene.canvas.height, scene.canvas.width, 3))
     buffers = pack_scene(scene)
-    pieces = build_edge_pieces(buffers)
+    pieces = estimator_pieces(boundary, buffers)
     edge_samples = edge_sample_count(edge_samples, pieces)
     velocity_verts, velocity_circle = world_velocity(scene, name, component)
     return boundary_tangent(
@@ -131,8 +129,8 @@ def derivative_image(
         velocity_circle,
         samples=edge_samples,
         seed=derive_seed(seed, 1),
-        stratified=edge_sampling != "iid",
-        epsilon=edge_sampling == "epsilon",
+        placement=boundary.placement,
+        epsilon=boundary.epsilon,
         # Whole-shape motions move coincident copies of an edge together.
         rigid=ref.attribute in ("translate", "rotate", "scale"),
         arch=arch,

@@ -119,8 +119,8 @@ def test_derivative_image_is_bit_reproducible():
         assert run == runs[0]
 
 
-@pytest.mark.parametrize("stratified", [True, False])
-def test_tangent_mode_with_every_edge_moving_is_bit_reproducible(stratified):
+@pytest.mark.parametrize("placement", ["stratified", "iid"])
+def test_tangent_mode_with_every_edge_moving_is_bit_reproducible(placement):
     # Every vertex and circle of 600 shapes moves (random velocities), so every edge
     # sample adds to the image, and a pixel's terms come from several pieces (and with
     # i.i.d. samples from all over the sample range). Parallel atomic adds gave 6
@@ -139,7 +139,7 @@ def test_tangent_mode_with_every_edge_moving_is_bit_reproducible(stratified):
             velocity_circle,
             samples=500_000,
             seed=13,
-            stratified=stratified,
+            placement=placement,
             arch=ARCH,
         ).tobytes()
         for _ in range(RUNS)
