@@ -18,8 +18,8 @@ from collections.abc import Sequence
 
 import numpy as np
 from reynolds.errors import SceneError
-from reynolds.frames import frames_of
 from reynolds.estimators import EDGE_SAMPLINGS, boundary_estimator, estimator_pieces
+from reynolds.frames import frames_of
 from reynolds.kernels import EdgePieces, boundary_adjoint, interior_adjoint
 from reynolds.kernels.rng import derive_seed
 from reynolds.limits import MAX_REPEAT, MAX_SAMPLES, check_count

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 from reynolds.backward import edge_sample_count
-from reynolds.estimators import boundary_estimator, estimator_pieces
 from reynolds.errors import SceneError
+from reynolds.estimators import boundary_estimator, estimator_pieces
 from reynolds.exact import circle_segment_counts, render_exact_image
 from reynolds.frames import frames_of
 from reynolds.kernels import boundary_tangent

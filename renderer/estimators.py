@@ -30,6 +30,7 @@ class BoundaryEstimator:
         epsilon: diffvg's rule (jump a step off the edge) instead of the two-sided rule.
         whole_circles: circles are sampled as whole half-turns (antithetic pairs).
         needs_adjoint: the placement follows the adjoint, so it has no tangent mode.
+        unbiased: its mean is the two-sided derivative of docs/design.md §4.
         summary: one line for help texts and tables.
     """
 
@@ -38,6 +39,7 @@ class BoundaryEstimator:
     epsilon: bool = False
     whole_circles: bool = False
     needs_adjoint: bool = False
+    unbiased: bool = True
     summary: str = ""
 
 
@@ -73,11 +75,13 @@ ESTIMATORS: dict[str, BoundaryEstimator] = {
             "epsilon",
             "stratified",
             epsilon=True,
+            unbiased=False,
             summary="diffvg's rule: the jump a 1e-4 px step off each side (biased)",
         ),
     )
 }
 EDGE_SAMPLINGS = tuple(ESTIMATORS)
+UNBIASED = tuple(name for name, e in ESTIMATORS.items() if e.unbiased)
 
 
 def boundary_estimator(name: str) -> BoundaryEstimator:
