@@ -1,4 +1,4 @@
-"""The boundary term of the gradient by edge sampling (docs/design.md §3.3-§3.5, §4).
+"""The boundary term of the gradient by edge sampling (docs/design.md §3.3-§3.4, §3.7, §4).
 
     sum_k w_k dI_k/dtheta  gets  sum over edge samples x of
         1/2 [w(x+) . jump(x+) + w(x-) . jump(x-)] (V(x) . n(x)) / p(x)
@@ -10,7 +10,7 @@ this is w(pixel(x)) . (f_in(x) - f_out(x)) (V . n) / p; on them it is the mean o
 one-sided derivatives, for every parameter at once (docs/design.md §4.1-§4.2).
 
 Edge samples lie on the scene's boundary pieces (clipped to the canvas and cut at pixel
-lines). Where they go is the estimator's choice (`PLACEMENTS`, docs/design.md §3.5):
+lines). Where they go is the estimator's choice (`PLACEMENTS`, docs/design.md §3.7):
 - per piece (work item = piece, n_p >= 1 samples each in proportion to its length):
   "stratified" (n_p equal strata of the piece), "antithetic" (pairs t, 1 - t along a
   segment piece; phi, phi + pi on a circle, whose piece is its whole half-turn) and

@@ -119,7 +119,7 @@ def backward(
         estimator: "reynolds" (interior + boundary term) or "naive" (interior only).
         sampler: pixel sampler of the interior term ("jitter", "iid", "r2").
         edge_sampling: the boundary estimator, one of EDGE_SAMPLINGS
-            (`reynolds.estimators`, docs/design.md §3.5): "stratified" (default) along
+            (`reynolds.estimators`, docs/design.md §3.7): "stratified" (default) along
             pieces cut at pixel lines, "iid", "length", "antithetic", "importance", or
             "epsilon", diffvg's rule, the jump evaluated a step of 1e-4 px off each side
             of the edge (biased where edges coincide: §4.6; for comparison).

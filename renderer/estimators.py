@@ -1,4 +1,4 @@
-"""The boundary estimators: each name's sample placement, pieces and rule (docs/design.md §3.5).
+"""The boundary estimators: each name's sample placement, pieces and rule (docs/design.md §3.7).
 
 An estimator of the boundary term decides where its edge samples go along the scene's
 boundary pieces and how a sample's jump is evaluated. Every estimator here except
