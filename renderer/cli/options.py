@@ -9,6 +9,7 @@ from typing import NoReturn
 
 from reynolds.atomic import check_writable
 from reynolds.errors import SceneError, echo, printable
+from reynolds.estimators import EDGE_SAMPLINGS, ESTIMATORS
 from reynolds.limits import MAX_REPEAT, MAX_SAMPLES
 from reynolds.params import parse_name
 from reynolds.scene import Scene
@@ -153,12 +154,8 @@ def add_sampling(
     )
 
 
-EDGE_SAMPLING_CHOICES = ("stratified", "iid", "epsilon")
-EDGE_SAMPLING_HELP = (
-    "stratified along the boundary length (default), i.i.d., or epsilon: stratified "
-    "with diffvg's rule of evaluating the jump 1e-4 px off the edge (biased at "
-    "coincident edges; for comparison)"
-)
+EDGE_SAMPLING_CHOICES = EDGE_SAMPLINGS
+EDGE_SAMPLING_HELP = "; ".join(f"{e.name}: {e.summary}" for e in ESTIMATORS.values())
 
 
 def edge_sampling_list(text: str) -> list[str]:
@@ -190,13 +187,12 @@ def add_edge_sampling(
             type=edge_sampling_list,
             default=list(several),
             help=f"comma-separated rules to compare (default {','.join(several)}); "
-            "each is stratified, iid, or epsilon (diffvg's rule of evaluating the jump "
-            "1e-4 px off the edge)",
+            "each one of " + EDGE_SAMPLING_HELP,
         )
     else:
         parser.add_argument(
             "--edge-sampling",
             choices=EDGE_SAMPLING_CHOICES,
             default="stratified",
-            help="edge samples " + EDGE_SAMPLING_HELP,
+            help="boundary estimator (default stratified): " + EDGE_SAMPLING_HELP,
         )
