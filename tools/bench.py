@@ -4,8 +4,10 @@ Prints the one-off start-up cost (Taichi init and kernel compilation with an emp
 kernel cache), then a Markdown table per case: median times of several runs after a
 warm-up of the forward render and of `backward` for every parameter (default edge
 samples, a random adjoint), samples per second (pixels x spp / forward time) and the
-process's peak resident memory. Then the per-run standard deviation of a translation
-gradient, stratified against i.i.d. edge sampling at equal sample counts.
+process's peak resident memory. Then the per-run standard deviation of translation,
+vertex and circle gradients for every unbiased boundary estimator at equal sample
+counts (docs/design.md §3.7), with each one's variance reduction against i.i.d.
+sampling, and the time of one backward call per estimator.
 Random-triangle scenes come from a fixed seed so runs compare.
 
     python tools/bench.py
@@ -26,6 +28,7 @@ from collections.abc import Callable
 
 import numpy as np
 from reynolds import backward, parse_scene, render
+from reynolds.estimators import UNBIASED
 
 
 def random_triangles(count: int, size: int, *, radius: float, seed: int = 1) -> dict:
@@ -172,46 +175,96 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 sys.stdout.flush()
         print()
-        stratification_table(args.arch)
+        estimator_tables(args.arch)
     return 0
 
 
-def stratification_table(arch: str, seeds: int = 32) -> None:
-    """Per-run standard deviation of d(sum(w * I))/d theta for one triangle, stratified
-    against i.i.d. edge sampling, for a translation and for one vertex."""
-    scene = parse_scene(one_triangle(256))
-    adjoint = np.random.default_rng(1).normal(size=(256, 256, 3))
-    print(
-        f"Standard deviation over {seeds} seeds, 1 triangle 256², white-noise adjoint:\n"
-    )
-    print("| gradient | edge samples | sd stratified | sd i.i.d. | ratio |")
-    print("|---|---|---|---|---|")
-    for label, name, index in (
-        ("translate x", "tri.translate", (0,)),
-        ("vertex 1 x", "tri.points", (1, 0)),
-    ):
+def estimator_sds(scene, adjoint, name, index, samples, seeds, arch) -> dict:
+    """{estimator: per-run standard deviation over `seeds` seeds} of one gradient component."""
+    sds = {}
+    for mode in UNBIASED:
+        values = [
+            backward(
+                scene,
+                adjoint,
+                params=[name],
+                edge_samples=samples,
+                edge_sampling=mode,
+                seed=k,
+                arch=arch,
+            )[name][index]
+            for k in range(seeds)
+        ]
+        sds[mode] = float(np.std(values, ddof=1))
+    return sds
+
+
+def variance_table(title, scene, adjoint, gradients, arch, seeds=32) -> None:
+    """Markdown table: sd of each gradient per estimator, and the i.i.d. sd over it."""
+    print(f"{title}; standard deviation over {seeds} seeds (variance ratio vs iid):\n")
+    print("| gradient | edge samples | " + " | ".join(UNBIASED) + " |")
+    print("|---|---|" + "---|" * len(UNBIASED))
+    for label, name, index in gradients:
         for samples in (1024, 4096, 16384):
-            sds = []
-            for mode in ("stratified", "iid"):
-                values = [
-                    backward(
-                        scene,
-                        adjoint,
-                        params=[name],
-                        edge_samples=samples,
-                        edge_sampling=mode,
-                        seed=k,
-                        arch=arch,
-                    )[name][index]
-                    for k in range(seeds)
-                ]
-                sds.append(float(np.std(values, ddof=1)))
-            ratio = (
-                f"{sds[1] / sds[0]:.0f}x"
-                if sds[0] > 1e-9 * sds[1]
-                else "exact (rounding only)"
-            )
-            print(f"| {label} | {samples} | {sds[0]:.3g} | {sds[1]:.3g} | {ratio} |")
+            sds = estimator_sds(scene, adjoint, name, index, samples, seeds, arch)
+            cells = []
+            for mode in UNBIASED:
+                sd = sds[mode]
+                if sd <= 1e-9 * max(sds.values()):
+                    cells.append(f"{sd:.2g} (exact)")
+                else:
+                    cells.append(f"{sd:.3g} ({(sds['iid'] / sd) ** 2:.3g}x)")
+            print(f"| {label} | {samples} | " + " | ".join(cells) + " |")
+            sys.stdout.flush()
+    print()
+
+
+def estimator_tables(arch: str) -> None:
+    """Variance of every unbiased estimator on three scenes that show what each is for:
+    a triangle (pixel split, pairs), a disc behind a bar (pairs at phi, phi + pi), and
+    100 triangles under an adjoint that is zero outside one 48 px window (importance)."""
+    triangle = parse_scene(one_triangle(256))
+    noise = np.random.default_rng(1).normal(size=(256, 256, 3))
+    variance_table(
+        "1 triangle 256², white-noise adjoint",
+        triangle,
+        noise,
+        (("translate x", "tri.translate", (0,)), ("vertex 1 x", "tri.points", (1, 0))),
+        arch,
+    )
+    disc = parse_scene(occluded_circle(256))
+    variance_table(
+        "circle + occluder 256², adjoint 1 everywhere",
+        disc,
+        np.ones((256, 256, 3)),
+        (("centre x", "disc.center", (0,)), ("radius", "disc.radius", ())),
+        arch,
+    )
+    many = parse_scene(random_triangles(100, 256, radius=14.0))
+    window = np.zeros((256, 256, 3))
+    window[100:148, 100:148] = np.random.default_rng(2).normal(size=(48, 48, 3))
+    shape_id = many.shapes[0].id
+    for shape in many.shapes:
+        x, y = np.mean(np.asarray(shape.points, dtype=float), axis=0)
+        if 100 <= x < 148 and 100 <= y < 148:
+            shape_id = shape.id
+            break
+    variance_table(
+        f"100 triangles 256², noise adjoint in one 48 px window ({shape_id})",
+        many,
+        window,
+        ((f"{shape_id} translate x", f"{shape_id}.translate", (0,)),),
+        arch,
+    )
+    print("Time of one backward call (default edge samples), 100 triangles 256²:\n")
+    print("| estimator | backward (ms) |")
+    print("|---|---|")
+    noise = np.random.default_rng(0).normal(size=(256, 256, 3))
+    for mode in UNBIASED:
+        ms = 1e3 * median_seconds(
+            lambda m=mode: backward(many, noise, seed=0, edge_sampling=m, arch=arch), 5
+        )
+        print(f"| {mode} | {ms:.1f} |")
 
 
 if __name__ == "__main__":
