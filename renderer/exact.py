@@ -28,8 +28,9 @@ from reynolds.errors import SceneError
 from reynolds.frames import frames_of
 from reynolds.kernels.edges import split_at_grid_lines
 from reynolds.ragged import blocks, expand
-from reynolds.rings import Box, circle_ring, clip_ring
-from reynolds.scene import Polygon, Scene
+from reynolds.rings import Box
+from reynolds.scene import Scene
+from reynolds.shape_kinds import evenodd_mask, kind_of
 from reynolds.windings import SideWindings, side_windings
 
 DEFAULT_CIRCLE_TOLERANCE = 1e-6
@@ -85,21 +86,18 @@ def shape_rings(scene: Scene, segments: np.ndarray, box: Box) -> list[np.ndarray
         b = bounds[k]
         if shape.opacity == 0 or b[0] > x1 or b[2] < x0 or b[1] > y1 or b[3] < y0:
             rings.append(np.zeros((0, 2)))
-        elif isinstance(shape, Polygon):
-            rings.append(clip_ring(verts[start : start + count], box))
         else:
-            rings.append(
-                circle_ring(circles[k, :2], circles[k, 2], int(segments[k]), box)
+            ring = kind_of(shape).exact_ring(
+                verts[start : start + count], circles[k], int(segments[k]), box
             )
+            rings.append(ring)
     return rings
 
 
 def _jumps(scene: Scene, sides: SideWindings) -> tuple[np.ndarray, np.ndarray]:
     """(sub-edges, `[K, 3]` f_west - f_east across each), compositing back to front."""
     shapes = scene.shapes
-    evenodd = np.array(
-        [isinstance(s, Polygon) and s.fill_rule == "evenodd" for s in shapes], bool
-    )
+    evenodd = evenodd_mask(shapes)
     opacity = np.array([s.opacity for s in shapes], dtype=np.float64)
     fill = np.array([s.fill for s in shapes], dtype=np.float64).reshape(-1, 3)
     odd = evenodd[sides.shape]

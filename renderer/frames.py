@@ -1,13 +1,14 @@
-"""Shape transforms, vectorised over shapes: local -> world geometry and its adjoint.
+"""Shape transforms, vectorised over shapes: local -> world primitives and the adjoint.
 
-For a polygon with local points p_i, pivot c (their mean), scale s, rotation R(angle)
-(clockwise on screen, y down) and translation tau:
+Each kind lowers its shapes to primitives (`ShapeKind.local_geometry`): a ring of
+local points p_i, or a circle. With pivot c, scale s, rotation R(angle) (clockwise on
+screen, y down) and translation tau, a ring's world vertices are
 
     P_i = R s (p_i - c) + c + tau
 
-A circle's world centre is center + tau and its world radius radius * s (rotation about
+and a circle's world centre is c + tau, its world radius radius * s (rotation about
 its own centre is moot). `Frames.chain` is the hand-written adjoint `d_transform`: it
-maps dL/d(world geometry) to dL/d(named parameters).
+maps dL/d(world primitives) to dL/d(named parameters), each kind for its own shapes.
 """
 
 from __future__ import annotations
@@ -16,23 +17,31 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from reynolds.scene import Circle, Polygon, Scene
+from reynolds.kernels import KIND_CIRCLE
+from reynolds.ragged import expand
+from reynolds.scene import Scene
+from reynolds.shape_kinds import group_by_kind
+from reynolds.shape_protocol import ShapeKind
 
 
 @dataclass(frozen=True)
 class Frames:
-    """Local geometry and transforms of every shape (S shapes, V polygon vertices).
+    """Local primitives and transforms of every shape (S shapes, V ring vertices).
 
     Attributes:
-        counts: `[S]` vertex counts (0 for circles).
-        owner: `[V]` shape index of each polygon vertex.
-        local: `[V, 2]` polygon points as written in the scene, pixels.
-        pivot: `[S, 2]` vertex mean (polygons) or centre (circles).
-        radius: `[S]` circle radius before scaling (0 for polygons).
+        groups: (kind, `[m]` indices of its shapes) for each kind present.
+        primitive: `[S]` kernel primitive of each shape (`ShapeKind.primitive`).
+        counts: `[S]` ring vertex counts (0 for circles).
+        owner: `[V]` shape index of each ring vertex.
+        local: `[V, 2]` ring points as written in the scene, pixels.
+        pivot: `[S, 2]` the point rotation and scale act about, pixels.
+        radius: `[S]` circle radius before scaling (0 for rings).
         scale, angle: `[S]` scale and rotation in radians.
         translate: `[S, 2]`.
     """
 
+    groups: tuple[tuple[ShapeKind, np.ndarray], ...]
+    primitive: np.ndarray
     counts: np.ndarray
     owner: np.ndarray
     local: np.ndarray
@@ -46,9 +55,10 @@ class Frames:
     def starts(self) -> np.ndarray:
         return np.cumsum(self.counts) - self.counts
 
-    def _rotate(
+    def rotate(
         self, vectors: np.ndarray, owner: np.ndarray, inverse: bool = False
     ) -> np.ndarray:
+        """`[N, 2]` `vectors` turned by the rotation (or its inverse) of shapes `owner`."""
         cos, sin = np.cos(self.angle[owner]), np.sin(self.angle[owner])
         if inverse:
             sin = -sin
@@ -60,18 +70,26 @@ class Frames:
         )
 
     def world_vertices(self) -> np.ndarray:
-        """`[V, 2]` world polygon vertices, float64 pixels."""
+        """`[V, 2]` world ring vertices, float64 pixels."""
         o = self.owner
         rel = (self.local - self.pivot[o]) * self.scale[o, None]
-        return self._rotate(rel, o) + self.pivot[o] + self.translate[o]
+        return self.rotate(rel, o) + self.pivot[o] + self.translate[o]
 
     def world_circles(self) -> np.ndarray:
-        """`[S, 3]` world (cx, cy, radius) of circles (zeros for polygons)."""
-        is_circle = self.counts == 0
+        """`[S, 3]` world (cx, cy, radius) of circles (zeros for rings)."""
+        is_circle = self.primitive == KIND_CIRCLE
         out = np.zeros((self.counts.size, 3))
         out[is_circle, :2] = self.pivot[is_circle] + self.translate[is_circle]
         out[is_circle, 2] = self.radius[is_circle] * self.scale[is_circle]
         return out
+
+    def extent(self) -> np.ndarray:
+        """`[S]` largest distance of each shape's boundary from its pivot, world pixels:
+        radius x scale for a circle, the farthest ring vertex's for a ring."""
+        reach = self.radius.copy()
+        distance = np.linalg.norm(self.local - self.pivot[self.owner], axis=1)
+        np.maximum.at(reach, self.owner, distance)
+        return reach * self.scale
 
     def world_bounds(self, verts: np.ndarray | None = None) -> np.ndarray:
         """`[S, 4]` world bounds (xmin, ymin, xmax, ymax)."""
@@ -93,7 +111,8 @@ class Frames:
         d_circle: np.ndarray,
         d_verts_joint: np.ndarray | None = None,
     ) -> dict[str, np.ndarray]:
-        """`d_transform`: dL/d(world geometry) -> dL/d(local geometry and transforms).
+        """`d_transform`: dL/d(world primitives) -> dL/d(local geometry and transforms),
+        each kind chaining its own shapes (`ShapeKind.chain`).
 
         Args:
             d_verts: `[V, 2]` dL/dP_i, each world vertex moving alone; d_circle: `[S, 3]`
@@ -103,73 +122,60 @@ class Frames:
                 used for translate, rotate, scale and the pivot's share of a point's
                 motion (docs/design.md §4.3).
         Returns:
-            {"points": [V, 2], "center": [S, 2], "radius": [S], "translate": [S, 2],
-            "rotate": [S] (per degree), "scale": [S]}; entries of the other kind are 0.
+            {"translate": [S, 2], "rotate": [S] (per degree), "scale": [S]} and the
+            attributes of each kind present ("points": [V, 2], one row per vertex;
+            "center": [S, 2]; "radius": [S]); entries of other kinds' shapes are 0.
         """
-        o = self.owner
-        n = self.counts.size
-        is_circle = self.counts == 0
         joint = d_verts if d_verts_joint is None else d_verts_joint
-        d_sum = np.zeros((n, 2))
-        np.add.at(d_sum, o, joint)  # sum_i dL/dP_i per polygon, all moving together
-        rel = self.local - self.pivot[o]
-        s = self.scale
-        # dP_i/dp_j = s R delta_ij + (I - s R) / N
-        d_points = s[o, None] * self._rotate(d_verts, o, inverse=True)
-        mean_term = (
-            d_sum - s[:, None] * self._rotate(d_sum, np.arange(n), inverse=True)
-        ) / np.maximum(self.counts, 1)[:, None]
-        d_points += mean_term[o]
-        # dP_i/dangle = R' s (p_i - c), R' = d R / d angle; dP_i/ds = R (p_i - c)
-        cos, sin = np.cos(self.angle[o]), np.sin(self.angle[o])
-        q = rel * s[o, None]
-        dr = np.column_stack(
-            [-sin * q[:, 0] - cos * q[:, 1], cos * q[:, 0] - sin * q[:, 1]]
-        )
-        d_angle = np.zeros(n)
-        np.add.at(d_angle, o, (joint * dr).sum(axis=1))
-        d_scale = np.zeros(n)
-        np.add.at(d_scale, o, (joint * self._rotate(rel, o)).sum(axis=1))
-
-        d_translate = d_sum.copy()
-        d_translate[is_circle] = d_circle[is_circle, :2]
-        d_center = np.where(is_circle[:, None], d_circle[:, :2], 0.0)
-        d_radius = np.where(is_circle, d_circle[:, 2] * s, 0.0)
-        d_scale = np.where(is_circle, d_circle[:, 2] * self.radius, d_scale)
-        return {
-            "points": d_points,
-            "center": d_center,
-            "radius": d_radius,
-            "translate": d_translate,
-            "rotate": d_angle * (math.pi / 180.0),
-            "scale": d_scale,
+        n = self.counts.size
+        out = {
+            "translate": np.zeros((n, 2)),
+            "rotate": np.zeros(n),
+            "scale": np.zeros(n),
         }
+        for kind, members in self.groups:
+            mine = np.zeros(n, dtype=bool)
+            mine[members] = True
+            for name, value in kind.chain(self, d_verts, d_circle, joint).items():
+                rows = mine[self.owner] if name in kind.vertex_attributes else mine
+                keep = rows.reshape(-1, *[1] * (value.ndim - 1))
+                out[name] = out.get(name, 0.0) + np.where(keep, value, 0.0)
+        out["rotate"] = out["rotate"] * (math.pi / 180.0)
+        return out
 
 
 def frames_of(scene: Scene) -> Frames:
-    """The `Frames` of every shape of `scene`, read without per-vertex Python work."""
+    """The `Frames` of every shape of `scene`, read without per-vertex Python work.
+
+    Raises:
+        TypeError: a shape of a class no kind handles (`reynolds.shape_kinds`).
+    """
     shapes = scene.shapes
     n = len(shapes)
-    counts = np.array(
-        [len(s.points) if isinstance(s, Polygon) else 0 for s in shapes], dtype=np.int64
-    )
-    local = np.array(
-        [p for s in shapes if isinstance(s, Polygon) for p in s.points],
-        dtype=np.float64,
-    ).reshape(-1, 2)
-    owner = np.repeat(np.arange(n), counts)
+    groups = tuple(group_by_kind(shapes))
+    primitive = np.zeros(n, dtype=np.int32)
+    counts = np.zeros(n, dtype=np.int64)
     pivot = np.zeros((n, 2))
-    if local.size:
-        np.add.at(pivot, owner, local)
-        pivot[counts > 0] /= counts[counts > 0, None]
-    circles = [k for k, s in enumerate(shapes) if isinstance(s, Circle)]
     radius = np.zeros(n)
-    if circles:
-        pivot[circles] = [shapes[k].center for k in circles]
-        radius[circles] = [shapes[k].radius for k in circles]
+    lowered = []
+    for kind, members in groups:
+        geometry = kind.local_geometry([shapes[k] for k in members])
+        primitive[members] = kind.primitive
+        counts[members] = geometry.counts
+        pivot[members] = geometry.pivot
+        radius[members] = geometry.radius
+        lowered.append((members, geometry))
+    # Ring vertices lie shape after shape, whatever the kind.
+    starts = np.cumsum(counts) - counts
+    local = np.zeros((int(counts.sum()), 2))
+    for members, geometry in lowered:
+        owner, offset = expand(geometry.counts)
+        local[starts[members][owner] + offset] = geometry.points
     return Frames(
+        groups=groups,
+        primitive=primitive,
         counts=counts,
-        owner=owner,
+        owner=np.repeat(np.arange(n), counts),
         local=local,
         pivot=pivot,
         radius=radius,

@@ -1,5 +1,6 @@
 """Numeric limits: the magnitudes the float32 kernels resolve, the integer widths they
-count in, and the checks that refuse what lies beyond (scene format, "Limits").
+count in, and the range checks that refuse what lies beyond (scene format, "Limits";
+a whole scene is checked by `reynolds.scene_limits`).
 
 Geometry. The kernels hold coordinates in float32 (a 24-bit significand) and classify
 points by products that cancel (edge functions, squared distances), so the error of an
@@ -30,8 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 from reynolds.errors import SceneError
-from reynolds.frames import Frames, frames_of
-from reynolds.scene import Circle, Scene
+from reynolds.shape_protocol import Fault
 
 MAX_COORDINATE = (
     1e5  # px: |x|, |y| of every point a shape reaches, before and after its transform
@@ -69,7 +69,7 @@ def check_count(
     return int(value)
 
 
-def _first_outside(values: np.ndarray, low: float, high: float) -> int | None:
+def first_outside(values: np.ndarray, low: float, high: float) -> int | None:
     """Index of the first row of `values` with a component outside [low, high] (or NaN)."""
     if values.ndim == 1:
         values = values[:, None]
@@ -77,129 +77,45 @@ def _first_outside(values: np.ndarray, low: float, high: float) -> int | None:
     return int(bad[0]) if bad.size else None
 
 
-def _component(values: np.ndarray, low: float, high: float) -> tuple[int, float]:
+def component_outside(values: np.ndarray, low: float, high: float) -> tuple[int, float]:
     """(index, value) of the first component of a 1-D row outside [low, high]."""
     c = int(np.flatnonzero(~((values >= low) & (values <= high)))[0])
     return c, float(values[c])
 
 
-def _range_text(low: float, high: float, unit: str) -> str:
+def range_text(low: float, high: float, unit: str) -> str:
+    """The allowed range as a message says it: "in [low, high] unit"."""
     return f"in [{low:g}, {high:g}]{unit}"
 
 
-def check_scene_limits(scene: Scene, frames: Frames | None = None) -> None:
-    """Refuse a scene with a value beyond the supported magnitudes (module docstring).
+def range_fault(
+    order: int,
+    values: np.ndarray,
+    low: float,
+    high: float,
+    attribute: str,
+    unit: str,
+    mask: np.ndarray | None = None,
+) -> Fault | None:
+    """The fault of the first shape whose `attribute` lies outside [low, high].
 
-    Checks the canvas side, colours, coordinates, radii, transforms, and every point
-    each shape reaches after its transform. NaN and infinities fail too (a `Scene` built
-    in code has not been through the loader).
-
-    Raises:
-        SceneError: for the first faulty shape in the list, with the JSON path of the
-            value (`shapes[2].radius`, `canvas.width`).
+    Args:
+        order: the check's rank among a shape's checks (`Fault`).
+        values: `[S]` a number per shape, or `[S, n]` a vector per shape.
+        attribute: JSON path of the value below `shapes[k]`; unit: for the message.
+        mask: `[S]` bool, the shapes to check (default all).
     """
-    canvas = scene.canvas
-    for side in ("width", "height"):
-        if getattr(canvas, side) > MAX_CANVAS_SIDE:
-            raise SceneError(
-                f"must be at most {MAX_CANVAS_SIDE} px (float32 resolves sample "
-                f"positions to 1/128 px up to there), got {getattr(canvas, side)}",
-                where=f"canvas.{side}",
-            )
-    background = np.array(canvas.background, dtype=np.float64)
-    if _first_outside(background[None], -MAX_COLOUR, MAX_COLOUR) is not None:
-        c, value = _component(background, -MAX_COLOUR, MAX_COLOUR)
-        raise SceneError(
-            f"must lie {_range_text(-MAX_COLOUR, MAX_COLOUR, '')}, got {value:g}",
-            where=f"canvas.background[{c}]",
-        )
-    shapes = scene.shapes
-    if not shapes:
-        return
-    for k, shape in enumerate(shapes):
-        if not isinstance(shape, Circle) and len(shape.points) > MAX_POLYGON_POINTS:
-            raise SceneError(
-                f"a polygon has at most {MAX_POLYGON_POINTS:,} points (the kernels' "
-                f"cost grows with them), got {len(shape.points):,}",
-                where=f"shapes[{k}].points",
-            )
-
-    # Values may be beyond float64's comfort (1e308): the checks below decide, quietly.
-    def quiet():
-        return np.errstate(over="ignore", invalid="ignore")
-
-    if frames is None:
-        with quiet():
-            frames = frames_of(scene)
-    starts = frames.starts
-    is_circle = np.array([isinstance(s, Circle) for s in shapes])
-    faults: list[tuple[int, int, str, str]] = []  # (shape, check order, path, message)
-
-    def per_shape(order, values, low, high, attribute, unit, mask=None):
-        # values: [S] for a number per shape, [S, n] for a vector; mask: shapes to check.
-        if mask is not None:
-            keep = mask.reshape(-1, *[1] * (values.ndim - 1))
-            values = np.where(keep, values, 0.5 * (low + high))
-        k = _first_outside(values, low, high)
-        if k is None:
-            return
-        c, value = _component(np.atleast_1d(values[k]), low, high)
-        index = f"[{c}]" if values.ndim == 2 else ""
-        faults.append(
-            (
-                k,
-                order,
-                f"shapes[{k}].{attribute}{index}",
-                f"must lie {_range_text(low, high, unit)}, got {value:g}",
-            )
-        )
-
-    fills = np.array([s.fill for s in shapes], dtype=np.float64)
-    per_shape(0, fills, -MAX_COLOUR, MAX_COLOUR, "fill", "")
-    v = _first_outside(frames.local, -MAX_COORDINATE, MAX_COORDINATE)
-    if v is not None:
-        k = int(frames.owner[v])
-        c, value = _component(frames.local[v], -MAX_COORDINATE, MAX_COORDINATE)
-        faults.append(
-            (
-                k,
-                1,
-                f"shapes[{k}].points[{v - starts[k]}][{c}]",
-                f"must lie {_range_text(-MAX_COORDINATE, MAX_COORDINATE, ' px')}, "
-                f"got {value:g}",
-            )
-        )
-    per_shape(
-        1, frames.pivot, -MAX_COORDINATE, MAX_COORDINATE, "center", " px", is_circle
+    if mask is not None:
+        keep = mask.reshape(-1, *[1] * (values.ndim - 1))
+        values = np.where(keep, values, 0.5 * (low + high))
+    k = first_outside(values, low, high)
+    if k is None:
+        return None
+    c, value = component_outside(np.atleast_1d(values[k]), low, high)
+    index = f"[{c}]" if values.ndim == 2 else ""
+    return (
+        k,
+        order,
+        f"shapes[{k}].{attribute}{index}",
+        f"must lie {range_text(low, high, unit)}, got {value:g}",
     )
-    per_shape(2, frames.radius, MIN_RADIUS, MAX_COORDINATE, "radius", " px", is_circle)
-    per_shape(
-        3,
-        frames.translate,
-        -MAX_COORDINATE,
-        MAX_COORDINATE,
-        "transform.translate",
-        " px",
-    )
-    rotate = np.array([s.transform.rotate for s in shapes], dtype=np.float64)
-    per_shape(4, rotate, -MAX_ROTATE, MAX_ROTATE, "transform.rotate", " degrees")
-    per_shape(5, frames.scale, MIN_SCALE, MAX_SCALE, "transform.scale", "")
-    if not faults:
-        # Only now are the world coordinates sure to be finite and worth checking.
-        with quiet():
-            bounds = frames.world_bounds()
-        k = _first_outside(bounds, -MAX_COORDINATE, MAX_COORDINATE)
-        if k is not None:
-            far = float(bounds[k][np.argmax(np.abs(bounds[k]))])
-            faults.append(
-                (
-                    k,
-                    6,
-                    f"shapes[{k}]",
-                    f"after its transform the shape reaches {far:g} px; every point "
-                    f"must lie {_range_text(-MAX_COORDINATE, MAX_COORDINATE, ' px')}",
-                )
-            )
-    if faults:
-        _, _, where, message = min(faults)
-        raise SceneError(message, where=where)

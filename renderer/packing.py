@@ -8,16 +8,15 @@ from __future__ import annotations
 import numpy as np
 from reynolds.frames import frames_of
 from reynolds.kernels import (
-    KIND_CIRCLE,
-    KIND_POLYGON,
     RULE_EVENODD,
     RULE_NONZERO,
     SceneBuffers,
     bin_shapes,
     choose_tile_size,
 )
-from reynolds.limits import check_scene_limits
-from reynolds.scene import Polygon, Scene
+from reynolds.scene import Scene
+from reynolds.scene_limits import check_scene_limits
+from reynolds.shape_kinds import evenodd_mask
 
 
 def _nonempty(array: np.ndarray, dtype) -> np.ndarray:
@@ -44,9 +43,7 @@ def pack_scene(scene: Scene, *, tile_size: int | None = None) -> SceneBuffers:
     verts = frames.world_vertices()
     circle = frames.world_circles()
     bounds = frames.world_bounds(verts)
-    kind = np.where(counts > 0, KIND_POLYGON, KIND_CIRCLE)
-    evenodd = [isinstance(s, Polygon) and s.fill_rule == "evenodd" for s in shapes]
-    fill_rule = np.where(np.array(evenodd, dtype=bool), RULE_EVENODD, RULE_NONZERO)
+    fill_rule = np.where(evenodd_mask(shapes), RULE_EVENODD, RULE_NONZERO)
     # Widen bounds so that the float32 kernels never cut off a point of a shape.
     margin = 1e-5 * (np.abs(bounds) + 1.0)
     bounds = bounds + np.where(np.arange(4) < 2, -1.0, 1.0) * margin
@@ -57,7 +54,7 @@ def pack_scene(scene: Scene, *, tile_size: int | None = None) -> SceneBuffers:
         width=width,
         height=height,
         background=np.asarray(scene.canvas.background, np.float32),
-        kind=_nonempty(kind.reshape(-1), np.int32),
+        kind=_nonempty(frames.primitive, np.int32),
         fill_rule=_nonempty(fill_rule.reshape(-1), np.int32),
         color=_nonempty(np.array([s.fill for s in shapes]).reshape(-1, 3), np.float32),
         opacity=_nonempty(

@@ -16,16 +16,23 @@ from dataclasses import dataclass
 
 import numpy as np
 from reynolds.errors import SceneError
-from reynolds.scene import Circle, Polygon, Scene, Shape
+from reynolds.scene import Scene, Shape
+from reynolds.shape_kinds import KINDS, kind_of
 
 BACKGROUND = "background"
 SHAPE_ATTRIBUTES = ("fill", "opacity", "translate", "rotate", "scale")
-KIND_ATTRIBUTES: dict[type[Shape], tuple[str, ...]] = {
-    Polygon: ("points",) + SHAPE_ATTRIBUTES,
-    Circle: ("center", "radius") + SHAPE_ATTRIBUTES,
-}
 TRANSFORM_ATTRIBUTES = ("translate", "rotate", "scale")
-GEOMETRY_ATTRIBUTES = ("points", "center", "radius", "translate", "rotate", "scale")
+# Attributes with one row per vertex, which take an index: `<id>.points[k]`.
+VERTEX_ATTRIBUTES = tuple(a for kind in KINDS for a in kind.vertex_attributes)
+GEOMETRY_ATTRIBUTES = (
+    tuple(a for kind in KINDS for a in kind.attributes) + TRANSFORM_ATTRIBUTES
+)
+
+
+def shape_attributes(shape: Shape) -> tuple[str, ...]:
+    """The parameter attributes of `shape`: its kind's own, then every shape's."""
+    return kind_of(shape).attributes + SHAPE_ATTRIBUTES
+
 
 _NAME = re.compile(r"^(?P<id>.+)\.(?P<attr>[a-z_]+)(?:\[(?P<index>\d+)\])?$")
 
@@ -67,17 +74,21 @@ def parse_name(scene: Scene, name: str) -> ParamRef:
             f"unknown parameter {name!r}: no shape with id {shape_id!r} "
             f"(ids: {known or 'none'}{more})"
         ) from None
-    allowed = KIND_ATTRIBUTES[type(shape)]
+    allowed = shape_attributes(shape)
     if attribute not in allowed:
         raise SceneError(
-            f"unknown parameter {name!r}: a {type(shape).__name__.lower()} has {', '.join(allowed)}"
+            f"unknown parameter {name!r}: a {kind_of(shape).name} has {', '.join(allowed)}"
         )
     if index is not None:
-        if attribute != "points":
-            raise SceneError(f"unknown parameter {name!r}: only points take an index")
-        if int(index) >= len(shape.points):
+        if attribute not in kind_of(shape).vertex_attributes:
             raise SceneError(
-                f"unknown parameter {name!r}: {shape_id!r} has {len(shape.points)} points"
+                f"unknown parameter {name!r}: only {', '.join(VERTEX_ATTRIBUTES)} "
+                "take an index"
+            )
+        size = len(getattr(shape, attribute))
+        if int(index) >= size:
+            raise SceneError(
+                f"unknown parameter {name!r}: {shape_id!r} has {size} {attribute}"
             )
         return ParamRef(name, shape_id, attribute, int(index))
     return ParamRef(name, shape_id, attribute)
@@ -114,7 +125,7 @@ def param_names(
     for shape in scene.shapes:
         if shape.role == "occluder" and not include_occluders:
             continue
-        for attribute in KIND_ATTRIBUTES[type(shape)]:
+        for attribute in shape_attributes(shape):
             if not geometry_only or attribute in GEOMETRY_ATTRIBUTES:
                 names.append(f"{shape.id}.{attribute}")
     return names
@@ -173,9 +184,9 @@ def set_param(scene: Scene, name: str, value) -> Scene:
         )
         return scene.replace_shape(dataclasses.replace(shape, transform=transform))
     if ref.index is not None:
-        points = np.array(shape.points, dtype=np.float64)
-        points[ref.index] = new
-        new = points
+        rows = np.array(getattr(shape, ref.attribute), dtype=np.float64)
+        rows[ref.index] = new
+        new = rows
     return scene.replace_shape(
         dataclasses.replace(shape, **{ref.attribute: _as_tuple(new)})
     )

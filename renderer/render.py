@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 from reynolds.exact import DEFAULT_CIRCLE_TOLERANCE, render_exact_image
 from reynolds.kernels import SAMPLERS, render_image
-from reynolds.limits import check_count, check_scene_limits
+from reynolds.limits import check_count
 from reynolds.packing import pack_scene
 from reynolds.scene import Scene
+from reynolds.scene_limits import check_scene_limits
 
 ARCHES = ("auto", "cpu", "gpu")
 

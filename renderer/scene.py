@@ -99,8 +99,3 @@ class Scene:
         """A copy of the scene with the shape of the same id replaced by `new`."""
         shapes = tuple(new if s.id == new.id else s for s in self.shapes)
         return dataclasses.replace(self, shapes=shapes)
-
-
-# The JSON `type` key resolves through this registry (one entry per shape kind).
-SHAPE_KINDS: dict[str, type[Shape]] = {"polygon": Polygon, "circle": Circle}
-KIND_NAMES: dict[type[Shape], str] = {cls: name for name, cls in SHAPE_KINDS.items()}

@@ -17,8 +17,9 @@ import xml.etree.ElementTree as ET
 
 from reynolds.atomic import write_atomic
 from reynolds.errors import SceneError, SvgWarning
-from reynolds.scene import Circle, Polygon, Scene, Transform, Vec2
-from reynolds.scene_io import plain_number
+from reynolds.json_fields import plain_number
+from reynolds.scene import Scene, Transform, Vec2
+from reynolds.shape_kinds import kind_of
 from reynolds.srgb import linear_to_srgb, srgb_to_linear
 from reynolds.svg_import import ROLE_ATTRIBUTE
 from reynolds.svg_xml import SVG_NAMESPACE
@@ -117,21 +118,14 @@ def scene_to_svg(
     for k, shape in enumerate(scene.shapes):
         path = f"shapes[{k}]"
         attributes = {"id": _text(shape.id, f"{path}.id", source)}
-        if isinstance(shape, Polygon):
-            tag = "polygon"
-            attributes["points"] = " ".join(
-                f"{_number(x)},{_number(y)}" for x, y in shape.points
-            )
-        elif isinstance(shape, Circle):
-            tag = "circle"
-            attributes["cx"] = _number(shape.center[0])
-            attributes["cy"] = _number(shape.center[1])
-            attributes["r"] = _number(shape.radius)
+        kind = kind_of(shape)
+        tag, geometry = kind.svg_element(shape, _number)
+        attributes.update(geometry)
         attributes["fill"] = _colour(shape.fill, f"{path}.fill", found, source)
         if shape.opacity != 1.0:
             attributes["fill-opacity"] = _number(shape.opacity)
-        if isinstance(shape, Polygon) and shape.fill_rule != "nonzero":
-            attributes["fill-rule"] = shape.fill_rule
+        if kind.fill_rule(shape) != "nonzero":
+            attributes["fill-rule"] = kind.fill_rule(shape)
         if shape.role != "shape":
             attributes[ROLE_ATTRIBUTE] = shape.role
         if not shape.transform.is_identity():

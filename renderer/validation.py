@@ -36,12 +36,7 @@ MC_COLOUR_STEP = 1e-2
 def _extent(scene: Scene, shape_id: str) -> float:
     """Largest distance (pixels) of a shape's boundary from its pivot."""
     k = scene.index_of[shape_id]
-    frames = frames_of(scene)
-    if frames.counts[k] == 0:
-        return max(float(frames.radius[k] * frames.scale[k]), 1e-6)
-    start = frames.starts[k]
-    local = frames.local[start : start + frames.counts[k]] - frames.pivot[k]
-    return max(float(np.linalg.norm(local, axis=1).max() * frames.scale[k]), 1e-6)
+    return max(float(frames_of(scene).extent()[k]), 1e-6)
 
 
 def mc_step(scene: Scene, name: str) -> float:

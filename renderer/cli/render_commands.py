@@ -7,9 +7,10 @@ import sys
 
 from reynolds.cli.options import Timer, add_sampling, check_output_folder
 from reynolds.image_io import check_image_path, write_image
-from reynolds.params import KIND_ATTRIBUTES
+from reynolds.params import shape_attributes
 from reynolds.render import render, render_exact
 from reynolds.scene_io import load_scene
+from reynolds.shape_kinds import kind_of
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -41,7 +42,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     scene = load_scene(args.scene)
     kinds: dict[str, int] = {}
     for shape in scene.shapes:
-        kind = type(shape).__name__.lower()
+        kind = kind_of(shape).name
         kinds[kind] = kinds.get(kind, 0) + 1
     summary = (
         ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in kinds.items())
@@ -53,9 +54,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     # The ids and parameter names a user passes to --params, --param and --target.
     shown = 50
     for shape in scene.shapes[:shown]:
-        kind = type(shape).__name__.lower()
+        kind = kind_of(shape).name
         role = ", occluder" if shape.role == "occluder" else ""
-        attributes = ", ".join(KIND_ATTRIBUTES[type(shape)])
+        attributes = ", ".join(shape_attributes(shape))
         print(f"  {shape.id} ({kind}{role}): {shape.id}.{{{attributes}}}")
     if len(scene.shapes) > shown:
         print(f"  ... and {len(scene.shapes) - shown} more shapes")
