@@ -11,8 +11,10 @@ import pytest
 from reynolds import param_names, render_exact, scene_to_dict
 from reynolds.frames import frames_of
 from reynolds.kernels import KIND_CIRCLE, KIND_POLYGON
+from reynolds.kernels.buffers import SHAPE_KINDS as KERNEL_KINDS
 from reynolds.packing import pack_scene
 from reynolds.scene import Canvas, Circle, Polygon, Scene, Shape
+from reynolds.shape_kinds import KINDS
 from reynolds.svg_export import scene_to_svg
 
 
@@ -64,3 +66,9 @@ def test_primitives_follow_the_scene_order_across_kinds():
     np.testing.assert_array_equal(frames.world_vertices(), np.array(first + second))
     np.testing.assert_array_equal(frames.world_circles()[1], [5.0, 6.0, 2.0])
     np.testing.assert_array_equal(frames.pivot[[0, 2]], [[4 / 3, 1.0], [11.0, 11.25]])
+
+
+def test_every_kind_lowers_to_a_primitive_the_kernels_know():
+    assert {kind.primitive for kind in KINDS} <= set(KERNEL_KINDS)
+    names, classes = {k.name for k in KINDS}, {k.cls for k in KINDS}
+    assert len(names) == len(classes) == len(KINDS)
