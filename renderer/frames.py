@@ -98,11 +98,11 @@ class Frames:
             [circles[:, :2] - circles[:, 2:], circles[:, :2] + circles[:, 2:]]
         )
         verts = self.world_vertices() if verts is None else verts
-        polygons = np.nonzero(self.counts > 0)[0]
-        if polygons.size:
-            starts = self.starts[polygons]
-            bounds[polygons, :2] = np.minimum.reduceat(verts, starts, axis=0)
-            bounds[polygons, 2:] = np.maximum.reduceat(verts, starts, axis=0)
+        rings = np.nonzero(self.counts > 0)[0]
+        if rings.size:
+            starts = self.starts[rings]
+            bounds[rings, :2] = np.minimum.reduceat(verts, starts, axis=0)
+            bounds[rings, 2:] = np.maximum.reduceat(verts, starts, axis=0)
         return bounds
 
     def chain(
