@@ -142,7 +142,11 @@ def per_component(
 
 @dataclass
 class History:
-    """What happened at each step: loss, parameter values, their error, sample counts."""
+    """What happened at each step: loss, parameter values, their error, sample counts.
+
+    `values[k]` are the parameters at which step k's gradient was taken, and
+    `seconds[k]` the time from the start of the run to the end of that gradient.
+    """
 
     params: list[str]
     loss: list[float] = field(default_factory=list)
@@ -231,6 +235,8 @@ def optimize(
     reference: Scene | None = None,
     stop_loss: float | None = None,
     patience: int | None = None,
+    time_budget_s: float | None = None,
+    clock: Callable[[], float] = time.perf_counter,
     callback: Callable[[int, Scene, float], None] | None = None,
     arch: str = "auto",
 ) -> tuple[Scene, History]:
@@ -256,6 +262,11 @@ def optimize(
         stop_loss: stop once the step's loss falls below this.
         patience: stop when the best loss has not improved by 1 % for this many steps
             (the loss is a Monte Carlo estimate: allow for its noise).
+        time_budget_s: stop after the step (gradient and update) during which this
+            many seconds of `clock` have passed since the first step began; that
+            step's update is kept. The schedule still runs over `steps`.
+        clock: the time in seconds that `History.seconds` and `time_budget_s` read
+            (default: wall-clock `time.perf_counter`).
         callback: called as callback(step, scene, loss) after each step's loss.
     Returns:
         (the final scene, its `History`).
@@ -267,6 +278,8 @@ def optimize(
         raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
     if schedule not in SCHEDULES:
         raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
+    if time_budget_s is not None and not time_budget_s >= 0:
+        raise ValueError(f"time_budget_s must be >= 0, got {time_budget_s!r}")
     names = disjoint_names(scene, default_params(scene) if params is None else params)
     view = ParamVector(scene, names)
     base_lr = per_component(scene, view, learning_rates(lr), 0.01)
@@ -279,7 +292,7 @@ def optimize(
     vector = view.flatten(scene)
     history = History(params=names)
     best_loss, best_step = math.inf, 0
-    start = time.perf_counter()
+    start = clock()
     try:
         for step in range(steps):
             n = samples_at(step, steps, spp, spp_final)
@@ -301,7 +314,7 @@ def optimize(
             history.values.append({k: get_param(scene, k).tolist() for k in names})
             if reference is not None:
                 history.errors.append(parameter_errors(scene, reference, names))
-            history.seconds.append(time.perf_counter() - start)
+            history.seconds.append(clock() - start)
             if callback is not None:
                 callback(step, scene, value)
             if stop_loss is not None and value < stop_loss:
@@ -321,6 +334,11 @@ def optimize(
             )
             vector = np.clip(vector + delta, lower, upper)
             scene = view.unflatten(scene, vector)
+            if time_budget_s is not None and clock() - start >= time_budget_s:
+                history.stopped = (
+                    f"time budget {time_budget_s:g} s spent after {step + 1} steps"
+                )
+                break
         else:
             history.stopped = f"{steps} steps"
     except KeyboardInterrupt as interrupt:

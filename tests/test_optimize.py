@@ -253,3 +253,57 @@ def test_patience_stops_a_run_that_no_longer_improves():
     assert history.final_values["disc.radius"] == pytest.approx(
         float(get_param(result, "disc.radius"))
     )
+
+
+class FakeClock:
+    """A clock that advances `tick` seconds each time it is read."""
+
+    def __init__(self, tick: float):
+        self.tick, self.now = tick, 0.0
+
+    def __call__(self) -> float:
+        self.now += self.tick
+        return self.now
+
+
+def _disc_problem():
+    disc = {"id": "d", "type": "circle", "center": [9.3, 8.2], "radius": 4.1}
+    start = parse_scene(scene_dict(20, 16, [{**disc, "fill": [1, 0, 0]}]))
+    truth = parse_scene(scene_dict(20, 16, [{**disc, "fill": [0, 0, 1]}]))
+    return start, render_exact(truth)
+
+
+def test_a_time_budget_stops_the_run_after_the_step_that_spent_it():
+    # The clock is read once at the start, once per recorded step and once after each
+    # update: 1 s per read puts step k's record at 2k + 1 s and its update at 2k + 2 s;
+    # a 6.5 s budget is not spent by the update of step 2 (6 s), but by that of step 3.
+    start, target = _disc_problem()
+    result, history = optimize(
+        start,
+        target,
+        params=["d.fill"],
+        steps=50,
+        time_budget_s=6.5,
+        clock=FakeClock(1.0),
+        arch=ARCH,
+    )
+    assert history.seconds == [1.0, 3.0, 5.0, 7.0]
+    assert history.stopped == "time budget 6.5 s spent after 4 steps"
+    # The update of the last step is kept: the result is not the last recorded state.
+    assert history.final_values["d.fill"] != history.values[-1]["d.fill"]
+    assert history.final_values["d.fill"] == get_param(result, "d.fill").tolist()
+
+
+def test_step_records_are_monotone_in_wall_clock_time():
+    start, target = _disc_problem()
+    _, history = optimize(
+        start, target, params=["d.fill"], steps=5, time_budget_s=1e9, arch=ARCH
+    )
+    assert history.stopped == "5 steps" and len(history.seconds) == 5
+    assert history.seconds[0] > 0 and np.all(np.diff(history.seconds) > 0)
+
+
+def test_a_negative_time_budget_is_refused():
+    start, target = _disc_problem()
+    with pytest.raises(ValueError, match="time_budget_s"):
+        optimize(start, target, params=["d.fill"], time_budget_s=-1.0, arch=ARCH)
