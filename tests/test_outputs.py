@@ -355,6 +355,11 @@ def test_json_output_never_holds_nan():
     }
 
 
+def test_json_output_rounds_to_significant_digits():
+    text = json_text({"a": [123456.789, 1.23456789e-5], "b": 7}, significant=4)
+    assert json.loads(text) == {"a": [123500.0, 1.235e-5], "b": 7}
+
+
 def test_write_atomic_refuses_a_missing_folder(tmp_path):
     with pytest.raises(SceneError, match="does not exist"):
         write_atomic(tmp_path / "no" / "x.png", b"")
