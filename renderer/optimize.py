@@ -98,11 +98,23 @@ def sgd_update(
     return -lr * grad, SgdState(state.step + 1)
 
 
-def schedule_factor(step: int, steps: int, schedule: str) -> float:
-    """Learning-rate multiplier at `step` of `steps`: 1, or a cosine decay from 1 to 0.05."""
-    if schedule == "constant" or steps <= 1:
+def schedule_factor(progress: float, schedule: str) -> float:
+    """Learning-rate multiplier at `progress` (0 at the start of a run, 1 at its end):
+    1, or a cosine decay from 1 to 0.05."""
+    if schedule == "constant":
         return 1.0
-    return 0.05 + 0.95 * 0.5 * (1.0 + math.cos(math.pi * step / (steps - 1)))
+    return 0.05 + 0.95 * 0.5 * (1.0 + math.cos(math.pi * min(progress, 1.0)))
+
+
+def run_progress(
+    step: int, steps: int, elapsed: float, time_budget_s: float | None
+) -> float:
+    """How far a run is, from 0 to 1: by steps (`step` of `steps`) or, under a time
+    budget, by seconds spent, whichever is further."""
+    by_steps = step / (steps - 1) if steps > 1 else 0.0
+    if time_budget_s is None:
+        return by_steps
+    return max(by_steps, elapsed / time_budget_s if time_budget_s > 0 else 1.0)
 
 
 def samples_at(step: int, steps: int, start: int, final: int | None) -> int:
@@ -250,7 +262,7 @@ def optimize(
         steps: number of gradient steps.
         optimizer: "adam" or "sgd".
         lr: learning rates per attribute kind (`DEFAULT_LR` keys), overriding defaults.
-        schedule: "cosine" (decay to 5 %) or "constant".
+        schedule: "cosine" (decay to 5 % over the run) or "constant".
         estimator: "reynolds" or "naive" (geometry then never moves).
         loss: "l2" or "l1".
         spp, spp_final: pixel samples per pixel, growing geometrically to spp_final.
@@ -262,9 +274,10 @@ def optimize(
         stop_loss: stop once the step's loss falls below this.
         patience: stop when the best loss has not improved by 1 % for this many steps
             (the loss is a Monte Carlo estimate: allow for its noise).
-        time_budget_s: stop after the step (gradient and update) during which this
-            many seconds of `clock` have passed since the first step began; that
-            step's update is kept. The schedule still runs over `steps`.
+        time_budget_s: stop after the first step whose gradient ends this many
+            seconds of `clock` or more after the run began; that step's update is
+            kept. The "cosine" schedule then decays over the
+            budget or over `steps`, whichever ends first (`run_progress`).
         clock: the time in seconds that `History.seconds` and `time_budget_s` read
             (default: wall-clock `time.perf_counter`).
         callback: called as callback(step, scene, loss) after each step's loss.
@@ -330,11 +343,15 @@ def optimize(
             delta, state = update(
                 view.join(grads),
                 state,
-                base_lr * schedule_factor(step, steps, schedule),
+                base_lr
+                * schedule_factor(
+                    run_progress(step, steps, history.seconds[-1], time_budget_s),
+                    schedule,
+                ),
             )
             vector = np.clip(vector + delta, lower, upper)
             scene = view.unflatten(scene, vector)
-            if time_budget_s is not None and clock() - start >= time_budget_s:
+            if time_budget_s is not None and history.seconds[-1] >= time_budget_s:
                 history.stopped = (
                     f"time budget {time_budget_s:g} s spent after {step + 1} steps"
                 )

@@ -18,6 +18,7 @@ from reynolds.optimize import (
     adam_update,
     default_params,
     optimize,
+    run_progress,
     samples_at,
     schedule_factor,
     sgd_init,
@@ -52,9 +53,15 @@ def test_adam_moves_each_component_by_about_its_learning_rate():
 
 
 def test_schedules_and_sample_growth():
-    assert schedule_factor(0, 100, "cosine") == pytest.approx(1.0)
-    assert schedule_factor(99, 100, "cosine") == pytest.approx(0.05)
-    assert schedule_factor(57, 100, "constant") == 1.0
+    assert schedule_factor(0.0, "cosine") == pytest.approx(1.0)
+    assert schedule_factor(0.5, "cosine") == pytest.approx(0.525)
+    assert schedule_factor(1.0, "cosine") == pytest.approx(0.05)
+    assert schedule_factor(0.57, "constant") == 1.0
+    assert run_progress(0, 100, 7.0, None) == 0.0
+    assert run_progress(99, 100, 7.0, None) == 1.0
+    # Under a time budget, the further of the two measures.
+    assert run_progress(10, 100, 5.0, 20.0) == pytest.approx(0.25)
+    assert run_progress(66, 100, 5.0, 20.0) == pytest.approx(2 / 3)
     assert [samples_at(k, 5, 4, 16) for k in range(5)] == [4, 6, 8, 11, 16]
     assert samples_at(3, 5, 8, None) == 8
 
@@ -274,21 +281,21 @@ def _disc_problem():
 
 
 def test_a_time_budget_stops_the_run_after_the_step_that_spent_it():
-    # The clock is read once at the start, once per recorded step and once after each
-    # update: 1 s per read puts step k's record at 2k + 1 s and its update at 2k + 2 s;
-    # a 6.5 s budget is not spent by the update of step 2 (6 s), but by that of step 3.
+    # The clock is read once at the start and once per step, after its gradient:
+    # 1 s per read puts step k at k + 1 s, and step 3 (4 s) is the first to reach the
+    # 3.5 s budget.
     start, target = _disc_problem()
     result, history = optimize(
         start,
         target,
         params=["d.fill"],
         steps=50,
-        time_budget_s=6.5,
+        time_budget_s=3.5,
         clock=FakeClock(1.0),
         arch=ARCH,
     )
-    assert history.seconds == [1.0, 3.0, 5.0, 7.0]
-    assert history.stopped == "time budget 6.5 s spent after 4 steps"
+    assert history.seconds == [1.0, 2.0, 3.0, 4.0]
+    assert history.stopped == "time budget 3.5 s spent after 4 steps"
     # The update of the last step is kept: the result is not the last recorded state.
     assert history.final_values["d.fill"] != history.values[-1]["d.fill"]
     assert history.final_values["d.fill"] == get_param(result, "d.fill").tolist()
