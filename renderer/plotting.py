@@ -60,6 +60,10 @@ def derivative_panels(
 
 COLOUR_ATTRIBUTES = ("fill", "opacity", "background")
 RUN_STYLES = ("-", "--", ":", "-.")
+PALETTE = (
+    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
+    "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f",
+)  # fmt: skip
 
 
 def _is_colour(name: str) -> bool:
@@ -104,11 +108,7 @@ def optimisation_curves(
     loss_axis.set_xlabel("step")
     loss_axis.set_ylabel("image loss (mean squared error)")
     loss_axis.grid(True, which="both", alpha=0.3)
-    palette = [
-        "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
-        "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f",
-    ]  # fmt: skip
-    colours = {name: palette[i % len(palette)] for i, name in enumerate(names)}
+    colours = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
     for axis, (label, members) in zip(axes[0][1:], groups, strict=True):
         for run in runs:
             for name in members:
@@ -207,3 +207,64 @@ def sweep_figure(sweep, *, title: str = "") -> bytes:
 def _units(name: str) -> str:
     attribute = name.split(".")[-1].split("[")[0]
     return {"rotate": "degrees", "scale": "factor"}.get(attribute, "pixels")
+
+
+def equal_time_figure(record: dict, *, title: str = "") -> bytes:
+    """Parameter error (log scale) against seconds, one line per estimator: the median
+    over seeds with the inter-quartile band shaded; the legend, outside the axes, gives
+    each estimator's median step count.
+
+    Args:
+        record: the dict of `reynolds.equal_time.equal_time_runs`.
+    """
+    settings = record["settings"]
+    grid = np.asarray(record["grid"])
+    figure, axes = new_figure(1, (7.6, 4.4))
+    axis = axes[0][0]
+    for i, (estimator, summary) in enumerate(record["summary"].items()):
+        colour = PALETTE[i % len(PALETTE)]
+        steps = summary["steps_quartiles"][1]
+        axis.fill_between(
+            grid,
+            summary["error_q25"],
+            summary["error_q75"],
+            color=colour,
+            alpha=0.2,
+            linewidth=0,
+            step="post",
+        )
+        axis.step(
+            grid,
+            summary["error_median"],
+            where="post",
+            color=colour,
+            linewidth=1.3,
+            label=f"{estimator} ({steps:.0f} steps)",
+        )
+    axis.axhline(record["initial_error"], color="black", linewidth=0.8, linestyle=":")
+    axis.set_yscale("log")
+    axis.set_xlim(0, settings["seconds"])
+    clock = {"wall": "wall-clock", "cpu": "process CPU"}.get(settings["clock"], "")
+    axis.set_xlabel(f"{clock} seconds (after a kernel warm-up)")
+    axis.set_ylabel("parameter error |theta - theta*| (px)")
+    axis.grid(True, which="both", alpha=0.3)
+    axis.legend(
+        title="median over seeds; band: quartiles",
+        title_fontsize=8,
+        fontsize=8,
+        loc="upper left",
+        bbox_to_anchor=(1.02, 1.0),
+        borderaxespad=0,
+    )
+    seeds = settings["seeds"]
+    subtitle = (
+        f"equal time: {settings['seconds']:g} s per run, {len(seeds)} seeds each; every "
+        f"estimator at its default samples per step ({settings['spp']} spp; edge "
+        f"samples: {settings['edge_samples']}),\nso runs differ in how many steps "
+        f"fit; Adam, {settings['schedule']} learning rate over the budget; dotted: "
+        "the start's error"
+    )
+    if record["skipped"]:
+        subtitle += f"; not applicable here: {', '.join(record['skipped'])}"
+    figure.suptitle((title + "\n" if title else "") + subtitle, fontsize=8.5)
+    return png_bytes(figure)
