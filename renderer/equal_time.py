@@ -128,6 +128,7 @@ def equal_time_runs(
     seeds: Sequence[int],
     estimators: Sequence[str] | None = None,
     spp: int = 8,
+    edge_samples: int | None = None,
     lr: dict[str, float] | None = None,
     schedule: str = "cosine",
     clock: str = "wall",
@@ -149,7 +150,8 @@ def equal_time_runs(
         estimators: `edge_sampling` names (default: all of `EDGE_SAMPLINGS`, read at
             call time so that new estimators join). One that refuses the scene (a
             SceneError) is skipped and the reason recorded.
-        spp: pixel samples per step (edge samples: `backward`'s default).
+        spp, edge_samples: pixel and edge samples per step (default edge samples:
+            `backward`'s, 16 per pixel of boundary).
         clock: a key of `CLOCKS`: what the budget's seconds are.
         on_run: called with each finished run (progress reports).
     Returns:
@@ -160,7 +162,14 @@ def equal_time_runs(
         raise ValueError(f"clock must be one of {tuple(CLOCKS)}, got {clock!r}")
     names = list(params)
     estimators = list(EDGE_SAMPLINGS if estimators is None else estimators)
-    options = dict(params=names, spp=spp, lr=lr, schedule=schedule, arch=arch)
+    options = dict(
+        params=names,
+        spp=spp,
+        edge_samples=edge_samples,
+        lr=lr,
+        schedule=schedule,
+        arch=arch,
+    )
     skipped: dict[str, str] = {}
     for estimator in estimators:
         try:
@@ -197,7 +206,7 @@ def equal_time_runs(
             "seeds": list(seeds),
             "estimators": kept,
             "spp": spp,
-            "edge_samples": "backward's default (16 per pixel of boundary)",
+            "edge_samples": edge_samples or "16 per px of boundary",
             "optimizer": "adam",
             "lr": learning_rates(lr),
             "schedule": schedule,

@@ -107,8 +107,10 @@ def test_an_estimator_that_refuses_the_scene_is_skipped_with_its_reason(monkeypa
         seconds=0.01,
         seeds=[0],
         estimators=["stratified", "iid"],
+        edge_samples=64,
         arch=ARCH,
     )
+    assert record["settings"]["edge_samples"] == 64
     assert record["skipped"] == {"iid": "iid: not for this scene"}
     assert list(record["summary"]) == ["stratified"]
     assert [r["estimator"] for r in record["runs"]] == ["stratified"]

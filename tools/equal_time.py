@@ -1,5 +1,5 @@
 """Draw docs/images/equal-time.png, equal-time inverse rendering, and write every run
-behind it to equal-time.json.
+behind it to equal-time.json (with --edge-samples N: equal-time-edgesN.png/.json).
 
 The task (`reynolds.equal_time.default_task`): recover a pentagon's five vertices and a
 translucent disc's centre and radius (13 numbers, pixels) on a 96 x 96 canvas from the
@@ -8,10 +8,14 @@ exact render at the true values, starting 1.8-3.6 px off per coordinate. Each es
 budget per run, at its default samples per step, for each seed; the figure shows the
 parameter error |theta - theta*| against seconds (median over seeds, quartile band).
 
-Wall-clock times depend on what else the machine runs: the load average before and after
-is recorded in the JSON. About 8 x 5 x 2 s = 80 s plus warm-up with the defaults.
+Wall-clock times depend on what else the machine runs (the load average before and
+after is recorded in the JSON); `--clock cpu` budgets this process's CPU seconds
+instead, which a shared machine disturbs less. The figures in docs/ were made with
 
-    python tools/equal_time.py [--seconds 2] [--seeds 0,1000000,...] [--arch cpu]
+    python tools/equal_time.py --clock cpu
+    python tools/equal_time.py --clock cpu --edge-samples 128
+
+each run taking (estimators x 5 seeds x 2 s) of budget plus warm-up.
 """
 
 from __future__ import annotations
@@ -42,6 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", default=DEFAULT_SEEDS)
     parser.add_argument(
         "--estimators", default=None, help="comma-separated (default: all)"
+    )
+    parser.add_argument(
+        "--edge-samples",
+        type=int,
+        default=None,
+        help="edge samples per step (default: backward's, 16 per px of boundary)",
     )
     parser.add_argument("--arch", choices=("auto", "cpu", "gpu"), default="cpu")
     parser.add_argument(
@@ -74,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         seconds=args.seconds,
         seeds=seeds,
         estimators=estimators,
+        edge_samples=args.edge_samples,
         clock=args.clock,
         arch=args.arch,
         on_run=report,
@@ -86,10 +97,11 @@ def main(argv: list[str] | None = None) -> int:
         "load_average_1_5_15_min": {"before": load_before, "after": os.getloadavg()},
     }
     record["tool_seconds"] = time.perf_counter() - began
-    (out / "equal-time.png").write_bytes(
+    stem = "equal-time" + (f"-edges{args.edge_samples}" if args.edge_samples else "")
+    (out / f"{stem}.png").write_bytes(
         equal_time_figure(record, title="Equal-time inverse rendering")
     )
-    (out / "equal-time.json").write_text(json_text(record, indent=None, significant=5))
+    (out / f"{stem}.json").write_text(json_text(record, indent=None, significant=5))
     print("estimator     final error (px) q25 / median / q75    steps   ms/step")
     for estimator, summary in record["summary"].items():
         q25, median, q75 = summary["final_error_quartiles"]
