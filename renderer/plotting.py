@@ -259,7 +259,7 @@ def equal_time_figure(record: dict, *, title: str = "") -> bytes:
     seeds = settings["seeds"]
     subtitle = (
         f"equal time: {settings['seconds']:g} s per run, {len(seeds)} seeds each; every "
-        f"estimator at the same samples per step ({settings['spp']} spp; edge "
+        f"estimator asks for the same samples per step ({settings['spp']} spp; edge "
         f"samples: {settings['edge_samples']}),\nso runs differ in how many steps "
         f"fit; Adam, {settings['schedule']} learning rate over the budget; dotted: "
         "the start's error"
