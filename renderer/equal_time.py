@@ -2,8 +2,9 @@
 time budget, and its parameter error against time (docs/estimators.md, "Equal-time
 inverse rendering").
 
-Each estimator keeps its default sample budget per step (`optimize`'s pixel samples,
-`backward`'s edge samples); the runs differ in how many steps fit in the budget. Every
+Every estimator asks for the same samples per step (by default `optimize`'s pixel
+samples and `backward`'s edge samples); the runs differ in how many steps fit in the
+budget. Every
 estimator first runs a few untimed steps, so that kernel compilation is not charged to
 its budget, and the seeds are run in turn with the estimators' order rotated, so that a
 change of machine load falls on every estimator alike.
@@ -149,7 +150,8 @@ def equal_time_runs(
             or more give independent runs.
         estimators: `edge_sampling` names (default: all of `EDGE_SAMPLINGS`, read at
             call time so that new estimators join). One that refuses the scene (a
-            SceneError) is skipped and the reason recorded.
+            SceneError) is skipped and the reason recorded; if none is left, that is
+            a SceneError.
         spp, edge_samples: pixel and edge samples per step (default edge samples:
             `backward`'s, 16 per pixel of boundary).
         clock: a key of `CLOCKS`: what the budget's seconds are.
@@ -179,13 +181,19 @@ def equal_time_runs(
         except SceneError as error:
             skipped[estimator] = str(error)
     kept = [e for e in estimators if e not in skipped]
+    if not kept:
+        raise SceneError(
+            "no estimator applies: "
+            + "; ".join(f"{e}: {reason}" for e, reason in skipped.items())
+        )
     runs: list[Run] = []
     for turn, seed in enumerate(seeds):
-        for estimator in kept[turn % len(kept) :] + kept[: turn % len(kept)]:
+        shift = turn % len(kept)
+        for estimator in kept[shift:] + kept[:shift]:
             _, history = optimize(
                 start,
                 target,
-                steps=2**31 - 1,
+                steps=2**31 - 1,  # the budget, not a step count, ends the run
                 edge_sampling=estimator,
                 seed=seed,
                 time_budget_s=seconds,
@@ -206,7 +214,9 @@ def equal_time_runs(
             "seeds": list(seeds),
             "estimators": kept,
             "spp": spp,
-            "edge_samples": edge_samples or "16 per px of boundary",
+            "edge_samples": (
+                "16 per px of boundary" if edge_samples is None else edge_samples
+            ),
             "optimizer": "adam",
             "lr": learning_rates(lr),
             "schedule": schedule,

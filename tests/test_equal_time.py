@@ -94,7 +94,7 @@ def test_an_estimator_that_refuses_the_scene_is_skipped_with_its_reason(monkeypa
 
     def optimize(*args, edge_sampling, **options):
         if edge_sampling == "iid":
-            raise SceneError("iid: not for this scene")
+            raise SceneError("not for this scene")
         return real(*args, edge_sampling=edge_sampling, **options)
 
     monkeypatch.setattr(eq, "optimize", optimize)
@@ -111,9 +111,22 @@ def test_an_estimator_that_refuses_the_scene_is_skipped_with_its_reason(monkeypa
         arch=ARCH,
     )
     assert record["settings"]["edge_samples"] == 64
-    assert record["skipped"] == {"iid": "iid: not for this scene"}
+    assert record["skipped"] == {"iid": "not for this scene"}
     assert list(record["summary"]) == ["stratified"]
     assert [r["estimator"] for r in record["runs"]] == ["stratified"]
+    with pytest.raises(
+        SceneError, match="no estimator applies: iid: not for this scene"
+    ):
+        eq.equal_time_runs(
+            start,
+            render_exact(truth),
+            PARAMS,
+            reference=truth,
+            seconds=0.01,
+            seeds=[0],
+            estimators=["iid"],
+            arch=ARCH,
+        )
 
 
 def test_unknown_clocks_and_estimators_are_errors_not_skips():
