@@ -96,3 +96,48 @@ def error_time_figure(report: dict, *, title: str = "") -> bytes:
         fontsize=9,
     )
     return png_bytes(figure)
+
+
+def _slope_text(slope: dict) -> str:
+    if "none" in slope:
+        return "no slope"
+    low, high = slope["interval95"]
+    return f"slope {slope['slope']:.2f} [{low:.2f}, {high:.2f}]"
+
+
+def component_std_figure(report: dict, labels: list[str], *, title: str = "") -> bytes:
+    """Log-log, one panel per component label: its standard deviation over seeds
+    against the edge sample budget, one line per estimator, its fitted slope and 95 %
+    interval in the legend. A spread of 0 is drawn at the axis floor, marked x."""
+    budgets = np.array(report["budgets"], dtype=np.float64)
+    figure, axes = new_figure(len(labels), (4.4 * len(labels) + 2.4, 4.0))
+    for axis, label in zip(axes[0], labels, strict=True):
+        c = report["components"].index(label)
+        drawn = [
+            (k, name, np.array(summary["per_budget"]["std"])[:, c], summary)
+            for k, (name, summary) in enumerate(report["estimators"].items())
+            if "failure" not in summary
+        ]
+        positive = [s[s > 0] for _, _, s, _ in drawn if np.any(s > 0)]
+        floor = min(float(p.min()) for p in positive) / 10 if positive else 1e-16
+        for k, name, std, summary in drawn:
+            slope = summary["components"][label]["slope"]
+            colour = PALETTE[k % len(PALETTE)]
+            axis.plot(
+                budgets,
+                np.maximum(std, floor),
+                "o-" if np.all(std > 0) else "x--",
+                color=colour,
+                linewidth=1.2,
+                label=f"{name}: {_slope_text(slope)}",
+            )
+        axis.set_xscale("log")
+        axis.set_yscale("log")
+        axis.set_xlabel("edge samples per backward call, M")
+        axis.set_ylabel(f"std of d objective / d {label}\n(objective units per pixel)")
+        axis.set_title(label, fontsize=9)
+        axis.grid(True, which="both", alpha=0.3)
+        axis.legend(fontsize=7, loc="lower left")
+    if title:
+        figure.suptitle(title, fontsize=9)
+    return png_bytes(figure)

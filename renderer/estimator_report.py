@@ -23,9 +23,16 @@ from reynolds.lab_statistics import (
     squared_bias,
 )
 
-# A spread below the float32 resolution of a gradient (relative 2**-23) is rounding in
-# the kernels, not Monte Carlo noise: such budgets are left out of the slope fit.
+# Each sample's contribution is rounded to float32 (relative 2**-24) in the kernels; over
+# M samples these errors average, leaving a spread of about 2**-24 (1 + |exact|) /
+# sqrt(M) between seeds even where the estimator itself has none (measured: 4e-11
+# relative for "antithetic" on a triangle, whose pairs integrate linear integrands
+# exactly). A spread below twice that is rounding, not Monte Carlo noise: such
+# budgets are left out of the slope fit.
 ROUNDING = 2.0**-23
+# A fit whose chi2 exceeds dof + 4 sqrt(2 dof) (p < 0.005 for 4 dof) is flagged: the
+# spread is not a power of M over the budgets (a bend, a floor, a regime change).
+POOR_FIT_SIGMAS = 4.0
 
 OUTPUT_NAMES = (
     "estimators.json",
@@ -35,19 +42,25 @@ OUTPUT_NAMES = (
 )
 
 
-def _slope(record: EstimatorRecord, budgets: np.ndarray, c: int, floor: float) -> dict:
+def _slope(record: EstimatorRecord, budgets: np.ndarray, c: int, exact: float) -> dict:
     """The log-log slope of component c's std against the budget, or why there is none."""
     _, std = spread(record.estimates[:, :, c].T)
     if np.all(std == 0.0):
         return {"none": "zero spread across seeds at every budget (deterministic)"}
     variances = log_std_variance(record.estimates[:, :, c].T)
+    floor = ROUNDING * (1.0 + abs(exact)) / np.sqrt(budgets)
     usable = (std > floor) & np.isfinite(variances)
     if usable.sum() < 2:
         return {
-            "none": f"spread above the float32 rounding level ({floor:.1e}) at "
-            f"{int(usable.sum())} budget(s); a slope needs 2"
+            "none": "spread above float32 rounding (2^-23 (1 + abs(exact)) / sqrt(M)) "
+            f"at {int(usable.sum())} of {len(budgets)} budgets; a slope needs 2"
         }
-    return fit_std_slope(budgets[usable], std[usable], variances[usable]).to_json()
+    fit = fit_std_slope(budgets[usable], std[usable], variances[usable]).to_json()
+    dof = fit["chi2_dof"]
+    fit["poor_fit"] = bool(
+        dof > 0 and fit["chi2"] > dof + POOR_FIT_SIGMAS * np.sqrt(2 * dof)
+    )
+    return fit
 
 
 def _estimator_summary(lab: LabRecord, record: EstimatorRecord) -> dict:
@@ -66,12 +79,11 @@ def _estimator_summary(lab: LabRecord, record: EstimatorRecord) -> dict:
     work = stds[-1] ** 2 * times[-1] + squared_bias(bias, stderrs[-1])
     components = {}
     for c, component in enumerate(lab.components):
-        floor = ROUNDING * (1.0 + abs(exact.value[c]))
         components[component.label] = {
             "bias": bias[c],
             "bias_interval95": [bias[c] - half[c], bias[c] + half[c]],
             "std_at_largest": stds[-1, c],
-            "slope": _slope(record, lab.budgets, c, floor),
+            "slope": _slope(record, lab.budgets, c, exact.value[c]),
             "work_normalised_error": work[c],
         }
     return {
@@ -120,12 +132,19 @@ def summarise(lab: LabRecord, *, scene: str) -> dict:
             "at the largest budget",
             "slope": "weighted least squares of log std on log budget; weights "
             "1 / Var(log std), the jackknife over seeds (at least 1 / (2 (R - 1))); "
-            "interval slope +- 1.96 standard errors",
+            "interval slope +- 1.96 standard errors; budgets whose spread is below "
+            "float32 rounding (2^-23 (1 + |exact|) / sqrt(M)) are left out; poor_fit "
+            "when chi2 > dof + 4 sqrt(2 dof)",
             "work_normalised_error": "std^2 x median seconds per call + "
             "max(0, bias^2 - stderr^2), at the largest budget",
             "time": "median wall seconds per backward call after one warm-up call",
         },
     }
+
+
+def _text(text: str) -> str:
+    """`text` for a Markdown table cell: one line, its pipes escaped."""
+    return " ".join(text.split()).replace("|", "\\|")
 
 
 def _number(value: float) -> str:
@@ -140,9 +159,14 @@ def _exact_cell(entry: dict) -> str:
 
 def _slope_cell(slope: dict) -> str:
     if "none" in slope:
-        return f"none: {slope['none']}"
+        return f"none: {_text(slope['none'])}"
     low, high = slope["interval95"]
-    return f"{slope['slope']:.2f} [{low:.2f}, {high:.2f}]"
+    text = f"{slope['slope']:.2f} [{low:.2f}, {high:.2f}]"
+    if slope["poor_fit"]:
+        text += (
+            f", not a power law (chi2 {slope['chi2']:.3g} on {slope['chi2_dof']} dof)"
+        )
+    return text
 
 
 def markdown_table(report: dict) -> str:
@@ -162,7 +186,9 @@ def markdown_table(report: dict) -> str:
     ]
     for name, summary in report["estimators"].items():
         if "failure" in summary:
-            lines.append(f"| {name} | all | | not run: {summary['failure']} | | | | |")
+            lines.append(
+                f"| {name} | all | | not run: {_text(summary['failure'])} | | | | |"
+            )
             continue
         milliseconds = 1e3 * summary["per_budget"]["time_per_call_s"][-1]
         for label, row in summary["components"].items():
@@ -180,7 +206,7 @@ def markdown_table(report: dict) -> str:
     ]
     for name, summary in report["estimators"].items():
         if "failure" in summary:
-            lines.append(f"| {name} | not run: {summary['failure']} | |")
+            lines.append(f"| {name} | not run: {_text(summary['failure'])} | |")
             continue
         times = ", ".join(
             f"{1e3 * t:.3g}" for t in summary["per_budget"]["time_per_call_s"]
