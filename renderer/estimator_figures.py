@@ -110,7 +110,9 @@ def component_std_figure(report: dict, labels: list[str], *, title: str = "") ->
     against the edge sample budget, one line per estimator, its fitted slope and 95 %
     interval in the legend. A spread of 0 is drawn at the axis floor, marked x."""
     budgets = np.array(report["budgets"], dtype=np.float64)
-    figure, axes = new_figure(len(labels), (4.4 * len(labels) + 2.4, 4.0))
+    figure, axes = new_figure(
+        len(labels), (5.0 * len(labels), 5.2), gridspec_kw={"wspace": 0.3}
+    )
     for axis, label in zip(axes[0], labels, strict=True):
         c = report["components"].index(label)
         drawn = [
@@ -134,10 +136,13 @@ def component_std_figure(report: dict, labels: list[str], *, title: str = "") ->
         axis.set_xscale("log")
         axis.set_yscale("log")
         axis.set_xlabel("edge samples per backward call, M")
-        axis.set_ylabel(f"std of d objective / d {label}\n(objective units per pixel)")
-        axis.set_title(label, fontsize=9)
+        axis.set_ylabel("std over seeds (objective units per pixel)")
+        axis.set_title(f"d objective / d {label}", fontsize=9)
         axis.grid(True, which="both", alpha=0.3)
-        axis.legend(fontsize=7, loc="lower left")
+        # Below the axes: the slopes are part of the legend, and must not hide data.
+        axis.legend(
+            fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), borderaxespad=0
+        )
     if title:
         figure.suptitle(title, fontsize=9)
     return png_bytes(figure)

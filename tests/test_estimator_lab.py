@@ -17,6 +17,7 @@ from reynolds import backward, exact_one_sided, parse_scene, smooth_adjoint
 from reynolds.backward import EDGE_SAMPLINGS
 from reynolds.cli import main
 from reynolds.errors import SceneError
+from reynolds.estimator_figures import component_std_figure
 from reynolds.estimator_lab import (
     Component,
     EstimatorRecord,
@@ -125,6 +126,12 @@ def test_lab_writes_its_four_outputs(lab_output):
     )
     for figure in ("std-vs-samples.png", "error-vs-time.png"):
         assert (out / figure).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_component_figure_draws_from_the_report(lab_output):
+    _, report, _ = lab_output
+    png = component_std_figure(report, ["tri.points[1][0]", "tri.translate[0]"])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_lab_json_records_what_was_measured(lab_output):
