@@ -112,6 +112,16 @@ def disjoint_names(scene: Scene, names: Iterable[str]) -> list[str]:
     return names
 
 
+def component_labels(name: str, value: np.ndarray) -> list[tuple[str, tuple]]:
+    """(label, index) of every scalar component of parameter `name` with value `value`:
+    `name` itself for a scalar, `name[i]` or `name[i][j]` for arrays (C order)."""
+    if value.ndim == 0:
+        return [(name, ())]
+    return [
+        (name + "".join(f"[{i}]" for i in idx), idx) for idx in np.ndindex(value.shape)
+    ]
+
+
 def param_names(
     scene: Scene, *, geometry_only: bool = False, include_occluders: bool = True
 ) -> list[str]:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 import reynolds
 from reynolds.cli import (
+    estimator_commands,
     gradient_commands,
     nonsmooth_commands,
     optimize_commands,
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         render_commands,
         gradient_commands,
         nonsmooth_commands,
+        estimator_commands,
         optimize_commands,
         sgd_commands,
         svg_commands,

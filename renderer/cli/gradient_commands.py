@@ -20,7 +20,7 @@ from reynolds.derivative_image import METHODS, derivative_figure, derivative_ima
 from reynolds.errors import SceneError
 from reynolds.image_io import check_image_path, npy_bytes, read_array
 from reynolds.json_text import json_text
-from reynolds.params import get_param, param_names
+from reynolds.params import component_labels, get_param, param_names
 from reynolds.render import render
 from reynolds.scene import Scene
 from reynolds.scene_io import load_scene
@@ -107,14 +107,6 @@ def cmd_grad(args: argparse.Namespace) -> int:
     return 0
 
 
-def _components(name: str, value: np.ndarray) -> list[tuple[str, tuple]]:
-    if value.ndim == 0:
-        return [(name, ())]
-    return [
-        (name + "".join(f"[{i}]" for i in idx), idx) for idx in np.ndindex(value.shape)
-    ]
-
-
 def cmd_check_grad(args: argparse.Namespace) -> int:
     scene = load_scene(args.scene)
     names = checked_params(scene, args.params, param_names(scene))
@@ -159,7 +151,7 @@ def cmd_check_grad(args: argparse.Namespace) -> int:
         low, high = exact.interval(name)
         accuracy = reference_accuracy(exact, name)
         z_all = interval_z(mean[name], stderr[name], low, high, accuracy)
-        for label, idx in _components(name, get_param(scene, name)):
+        for label, idx in component_labels(name, get_param(scene, name)):
             est, se, diff, z = (
                 mean[name][idx],
                 stderr[name][idx],
