@@ -73,9 +73,15 @@ def _estimator_summary(lab: LabRecord, record: EstimatorRecord) -> dict:
     stderrs = stds / np.sqrt(repeat)
     times = np.median(record.times, axis=1)
     exact = lab.exact
-    bias, half = bias_interval(means[-1], stderrs[-1], exact.value, exact.accuracy)
+    # Bias is measured from the interval [d-, d+] of the one-sided derivatives: at a
+    # kink any value in it is a valid (conservative) gradient, and where d- = d+ it is
+    # the derivative (docs/design.md §4.5). The nearest point of it to the mean:
+    low, high = np.minimum(exact.minus, exact.plus), np.maximum(exact.minus, exact.plus)
+    bias, half = bias_interval(
+        means[-1], stderrs[-1], np.clip(means[-1], low, high), exact.accuracy
+    )
     # Error of one call at each budget: its variance plus the squared bias.
-    squared = stds**2 + squared_bias(means - exact.value, stderrs)
+    squared = stds**2 + squared_bias(means - np.clip(means, low, high), stderrs)
     work = stds[-1] ** 2 * times[-1] + squared_bias(bias, stderrs[-1])
     components = {}
     for c, component in enumerate(lab.components):
@@ -128,6 +134,8 @@ def summarise(lab: LabRecord, *, scene: str) -> dict:
             for name, record in lab.estimators.items()
         },
         "notes": {
+            "bias": "mean minus the nearest point of [min(d-, d+), max(d-, d+)], the "
+            "one-sided derivatives' interval (0 inside it), at the largest budget",
             "bias_interval95": "bias +- 1.96 sqrt(stderr^2 + reference accuracy^2) "
             "at the largest budget",
             "slope": "weighted least squares of log std on log budget; weights "
