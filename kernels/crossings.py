@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import numpy as np
 from reynolds.kernels.buffers import KIND_CIRCLE, SceneBuffers
-from reynolds.kernels.coverage import ON_EDGE_RELATIVE, ON_EDGE_TOLERANCE
 from reynolds.kernels.edges import PIECE_ARC, PIECE_SEGMENT, EdgePieces, _split
 from reynolds.kernels.grid_pairs import candidate_pairs
 from reynolds.kernels.ragged import expand
+from reynolds.kernels.tolerance import ON_EDGE_RELATIVE, ON_EDGE_TOLERANCE
 
 # Pieces shorter than this (pixels) are dropped. Splitting at two meetings a rounding
 # apart leaves such slivers; the boundary term of one is at most its length times the
@@ -242,7 +242,7 @@ def split_at_crossings(buffers: SceneBuffers, pieces: EdgePieces) -> EdgePieces:
         buffers: the scene's arrays (world geometry, float32).
         pieces: the scene's boundary pieces (`build_edge_pieces`).
     Returns:
-        The split pieces, `cumulative` recomputed.
+        The split pieces, `cumulative` recomputed; their sampling mass is the length.
     """
     if pieces.count == 0:
         return pieces
@@ -256,11 +256,13 @@ def split_at_crossings(buffers: SceneBuffers, pieces: EdgePieces) -> EdgePieces:
     length = (hi - lo) * scale
     keep = length >= MIN_PIECE_LENGTH
     owner, lo, hi, length = owner[keep], lo[keep], hi[keep], length[keep]
+    cumulative = np.concatenate([[0.0], np.cumsum(length)])
     return EdgePieces(
         shape=pieces.shape[owner],
         kind=pieces.kind[owner],
         edge=pieces.edge[owner],
         t0=lo,
         t1=hi,
-        cumulative=np.concatenate([[0.0], np.cumsum(length)]),
+        cumulative=cumulative,
+        mass=cumulative,
     )
