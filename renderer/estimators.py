@@ -18,6 +18,7 @@ from reynolds.kernels import (
     build_edge_pieces,
     importance_mass,
 )
+from reynolds.kernels.crossings import split_at_crossings
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class BoundaryEstimator:
         whole_circles: circles are sampled as whole half-turns (antithetic pairs).
         needs_adjoint: the placement follows the adjoint, so it has no tangent mode.
         unbiased: its mean is the two-sided derivative of docs/design.md §4.
+        split_crossings: the pieces are also cut wherever another boundary meets them
+            (`split_at_crossings`), so that the jump is constant along each.
         summary: one line for help texts and tables.
     """
 
@@ -40,6 +43,7 @@ class BoundaryEstimator:
     whole_circles: bool = False
     needs_adjoint: bool = False
     unbiased: bool = True
+    split_crossings: bool = False
     summary: str = ""
 
 
@@ -78,6 +82,12 @@ ESTIMATORS: dict[str, BoundaryEstimator] = {
             unbiased=False,
             summary="diffvg's rule: the jump a 1e-4 px step off each side (biased)",
         ),
+        BoundaryEstimator(
+            "analytic",
+            "midpoint",
+            split_crossings=True,
+            summary="pieces cut at pixel lines and crossings, integrated exactly",
+        ),
     )
 }
 EDGE_SAMPLINGS = tuple(ESTIMATORS)
@@ -102,6 +112,8 @@ def estimator_pieces(
         SceneError: an adjoint-driven estimator asked for without an adjoint (tangent mode).
     """
     pieces = build_edge_pieces(buffers, whole_circles=estimator.whole_circles)
+    if estimator.split_crossings:
+        pieces = split_at_crossings(buffers, pieces)
     if estimator.needs_adjoint:
         if adjoint is None:
             raise SceneError(

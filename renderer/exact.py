@@ -27,7 +27,7 @@ from reynolds.arrangement import Arrangement, Rings, build_arrangement
 from reynolds.errors import SceneError
 from reynolds.frames import frames_of
 from reynolds.kernels.edges import split_at_grid_lines
-from reynolds.ragged import blocks, expand
+from reynolds.kernels.ragged import blocks, expand
 from reynolds.rings import Box
 from reynolds.scene import Scene
 from reynolds.shape_kinds import evenodd_mask, kind_of

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from reynolds.kernels import KIND_CIRCLE
-from reynolds.ragged import expand
+from reynolds.kernels.ragged import expand
 from reynolds.scene import Scene
 from reynolds.shape_kinds import group_by_kind
 from reynolds.shape_protocol import ShapeKind

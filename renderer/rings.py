@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 from reynolds.kernels.edges import clip_circles
-from reynolds.ragged import expand, unique_sorted
+from reynolds.kernels.ragged import expand, unique_sorted
 
 # (x0, y0, x1, y1), pixels.
 Box = tuple[float, float, float, float]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from reynolds.arrangement import Arrangement, Rings, ring_successors
-from reynolds.ragged import blocks, expand
+from reynolds.kernels.ragged import blocks, expand
 
 # Rows of the largest temporary arrays (ray tests, walk events) handled at once.
 BLOCK = 1 << 21

@@ -1,4 +1,5 @@
-"""Ragged arrays in NumPy: runs of variable length listed without Python loops."""
+"""Ragged arrays in NumPy: runs of variable length listed without Python loops (used
+by the kernels' host-side geometry and by the exact reference)."""
 
 from __future__ import annotations
 
