@@ -30,15 +30,18 @@ class BoundaryEstimator:
         epsilon: diffvg's rule (jump a step off the edge) instead of the two-sided rule.
         whole_circles: circles are sampled as whole half-turns (antithetic pairs).
         needs_adjoint: the placement follows the adjoint, so it has no tangent mode.
+        soft: no edge samples: the exact gradient of the soft rasteriser's smoothed
+            image from the pixel samples (docs/design.md §3.7; adjoint mode only).
         unbiased: its mean is the two-sided derivative of docs/design.md §4.
         summary: one line for help texts and tables.
     """
 
     name: str
-    placement: str
+    placement: str | None
     epsilon: bool = False
     whole_circles: bool = False
     needs_adjoint: bool = False
+    soft: bool = False
     unbiased: bool = True
     summary: str = ""
 
@@ -77,6 +80,13 @@ ESTIMATORS: dict[str, BoundaryEstimator] = {
             epsilon=True,
             unbiased=False,
             summary="diffvg's rule: the jump a 1e-4 px step off each side (biased)",
+        ),
+        BoundaryEstimator(
+            "soft",
+            None,
+            soft=True,
+            unbiased=False,
+            summary="soft rasteriser: exact gradient of a sigmoid-smoothed image (biased)",
         ),
     )
 }
