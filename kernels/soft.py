@@ -1,32 +1,31 @@
 """The soft rasteriser: a smoothed image and its exact geometry adjoint (docs/design.md §3.7).
 
 Each shape k covers a point x with D_k(x) = sigmoid(s_k(x) / sigma), s_k the signed
-distance to its boundary (> 0 inside by its fill rule), and the shapes are composited
-front to back with alpha a_k D_k, as SoftRas (Liu et al. 2019) and soft 2D rasterisers
-do. Every pixel is the mean of its `spp` pixel samples (the streams of the interior term;
-no pixel is treated as uniform: the soft image varies everywhere). The adjoint is the
-exact derivative of that sampled image with respect to the world-space geometry, written
-by hand in float64 (TAICHI_NOTES.md says why not Taichi's autodiff). It is the gradient
-of a different image: biased by design, it tends to the true gradient only as sigma -> 0.
+distance to its boundary (> 0 inside by its fill rule; `signed_distance`), and the
+shapes are composited front to back with alpha a_k D_k (`composite_lanes`), as SoftRas
+(Liu et al. 2019) and soft 2D rasterisers do. Every pixel is the mean of its `spp` pixel
+samples (the streams of the interior term; no pixel is treated as uniform: the soft
+image varies everywhere). The adjoint is the exact derivative of that sampled image with
+respect to the world-space geometry, written by hand in float64 (TAICHI_NOTES.md says
+why not Taichi's autodiff). It is the gradient of a different image: biased by design,
+it tends to the true gradient only as sigma -> 0.
 
 Truncation. Shapes reach the tile lists through their bounds widened by
 `SOFT_REACH * sigma` (`reynolds.packing.pack_scene(margin=...)`): beyond that
-D_k <= sigmoid(-16) = 1.1e-7, the rounding of the float32 image, and it is taken as 0.
-Compositing stops once the transmittance falls below `MIN_TRANSMITTANCE`. The image of
-`render_soft_image` and the adjoint apply the same two rules, so the adjoint is the
-exact derivative of the image it renders (away from the ~1e-7 steps they make).
+D_k <= sigmoid(-16) = 1.1e-7, the rounding of a float32 image, and it is taken as 0, in
+the image and in its adjoint alike.
 """
 
 import numpy as np
 import taichi as ti
-from reynolds.kernels.buffers import KIND_POLYGON, SceneBuffers, SceneView
+from reynolds.kernels.buffers import KIND_CIRCLE, KIND_POLYGON, SceneArgs, SceneBuffers
 from reynolds.kernels.coverage import (
+    composite_lanes,
     fill_color,
-    fill_rule_inside,
+    over,
     overlaps_box,
-    winding_number,
+    signed_distance,
 )
-from reynolds.kernels.forward import f32_1, f32_2, i32_1
 from reynolds.kernels.interior import (
     MAX_SLOTS,
     f64_3,
@@ -39,67 +38,6 @@ from reynolds.kernels.sampling import SAMPLERS, jitter_grid, pixel_sample, pixel
 
 # Reach of a shape beyond its bounds, in units of sigma: sigmoid(-16) = 1.1e-7.
 SOFT_REACH = 16.0
-# Transmittance below which the shapes further back are not composited.
-MIN_TRANSMITTANCE = 1e-7
-
-
-@ti.func
-def signed_distance(sc: ti.template(), k, x, y):
-    """Signed distance s (pixels, > 0 inside) from (x, y) to shape k's boundary, with
-    what its derivatives need.
-
-    Polygon: s = +-min over edges e = (A, B) of |x - q_e|, q_e = A + t_e (B - A) the
-    nearest point of the segment, t_e = clamp((x - A).(B - A) / |B - A|^2, 0, 1); the sign
-    comes from the fill rule at the float32 sample (the half-open rule of
-    `winding_number`). The minimum is over every edge, so with the nonzero rule an edge
-    inside the filled region (a self-overlap) also counts as boundary. Circle:
-    s = r - |x - c|.
-
-    Returns:
-        (s, gx, gy, a, b, t): (gx, gy) = grad_x s, the unit vector from the nearest
-        boundary point towards x times the sign (0 on the boundary itself or at a
-        circle's centre, where s is not differentiable: a set of measure zero); for a
-        polygon a, b are the rows in `verts` of the nearest edge's end points and t its
-        parameter, for a circle a = b = -1. Ties keep the first edge in order.
-    """
-    xf, yf = ti.f32(x), ti.f32(y)
-    s = ti.f64(0.0)
-    gx, gy = ti.f64(0.0), ti.f64(0.0)
-    a, b = -1, -1
-    t = ti.f64(0.0)
-    if sc.kind[k] == KIND_POLYGON:
-        start, count = sc.vert_start[k], sc.vert_count[k]
-        inside = fill_rule_inside(
-            winding_number(sc.verts, start, count, xf, yf), sc.fill_rule[k] == 1
-        )
-        best = ti.f64(1e300)
-        bx, by = ti.f64(0.0), ti.f64(0.0)
-        for e in range(count):
-            ea = start + e
-            eb = start + (e + 1) % count
-            ax, ay = ti.f64(sc.verts[ea, 0]), ti.f64(sc.verts[ea, 1])
-            ex, ey = ti.f64(sc.verts[eb, 0]) - ax, ti.f64(sc.verts[eb, 1]) - ay
-            length2 = ex * ex + ey * ey
-            te = ti.f64(0.0)
-            if length2 > 0:
-                te = ti.math.clamp(((x - ax) * ex + (y - ay) * ey) / length2, 0.0, 1.0)
-            dx, dy = x - (ax + te * ex), y - (ay + te * ey)
-            d2 = dx * dx + dy * dy
-            if d2 < best:
-                best, bx, by, a, b, t = d2, dx, dy, ea, eb, te
-        sign = ti.select(inside, 1.0, -1.0)
-        d = ti.sqrt(best)
-        s = sign * d
-        if d > 0:
-            gx, gy = sign * bx / d, sign * by / d
-    else:
-        dx = x - ti.f64(sc.circle[k, 0])
-        dy = y - ti.f64(sc.circle[k, 1])
-        d = ti.sqrt(dx * dx + dy * dy)
-        s = ti.f64(sc.circle[k, 2]) - d
-        if d > 0:
-            gx, gy = -dx / d, -dy / d
-    return s, gx, gy, a, b, t
 
 
 @ti.func
@@ -115,32 +53,22 @@ def soft_cover(s, inv_sigma):
 
 
 @ti.func
-def soft_alpha(sc: ti.template(), k, x, y, inv_sigma):
-    """(alpha, 1 - alpha) of shape k at (x, y): a_k D_k, or 0 outside k's widened bounds."""
-    alpha, rest = ti.f64(0.0), ti.f64(1.0)
+def cover_soft(sc: ti.template(), k, x, y, inv_sigma):
+    """One lane for `composite_lanes`: D_k at (x, y), 0 outside k's widened bounds."""
+    cover = ti.f64(0.0)
     if overlaps_box(sc, k, x, y, x, y):
         s, _gx, _gy, _a, _b, _t = signed_distance(sc, k, x, y)
-        d, d_rest, _dd = soft_cover(s, inv_sigma)
-        opacity = ti.f64(sc.opacity[k])
-        alpha, rest = opacity * d, (1.0 - opacity) + opacity * d_rest
-    return alpha, rest
+        cover, _rest, _d_ds = soft_cover(s, inv_sigma)
+    return ti.Vector([cover])
 
 
 @ti.func
 def soft_composite(sc: ti.template(), tile, depth, x, y, background, inv_sigma):
-    """Soft colour at (x, y): front-to-back "over" of the tile's first `depth` shapes
-    with alpha a_k D_k (float64)."""
-    c = vec3_f64(0.0)
-    transmittance = ti.f64(1.0)
-    t0 = sc.tile_start[tile]
-    for t in range(depth):
-        k = sc.tile_shapes[t0 + depth - 1 - t]
-        alpha, rest = soft_alpha(sc, k, x, y, inv_sigma)
-        c += transmittance * alpha * ti.cast(fill_color(sc, k), ti.f64)
-        transmittance *= rest
-        if transmittance < MIN_TRANSMITTANCE:
-            break
-    return c + transmittance * background
+    """Soft colour at (x, y) of the tile's first `depth` shapes (float64)."""
+    colour = composite_lanes(
+        sc, tile, depth, x, y, background, cover_soft, inv_sigma, 1
+    )
+    return ti.Vector([colour[0, ch] for ch in ti.static(range(3))])
 
 
 @ti.func
@@ -160,17 +88,18 @@ def d_soft_composite(
 ):
     """Add w . dC/d(world geometry) at (x, y) to this work item's slots (float64).
 
-    With T_k the transmittance in front of shape k and C_above,k the colour in front of
-    it, dC/dalpha_k = T_k (c_k - C_below,k) = (T_k c_k - (C - C_above,k)) / (1 - alpha_k)
-    (§3.2). Its rounding, ~1e-16 / (1 - alpha_k), is multiplied by
+    The walk repeats `composite_lanes` with `over`, front to back. With T_k the
+    transmittance in front of shape k and C_above,k the colour in front of it,
+    dC/dalpha_k = T_k (c_k - C_below,k) = (T_k c_k - (C - C_above,k)) / (1 - alpha_k)
+    (§3.2), 1 - alpha_k = (1 - a_k) + a_k (1 - D_k) formed without cancellation. Its
+    rounding, ~1e-16 / (1 - alpha_k), is multiplied by
     dalpha_k/ds = a_k D_k (1 - D_k) / sigma <= (1 - alpha_k) / sigma, so the product is
-    accurate even where alpha_k -> 1 (where 1 - alpha_k = 0, so is dD/ds). Then, with
-    h = w . dC/dalpha_k a_k dD_k/ds, by the envelope theorem (t is optimal or clamped):
+    accurate even as alpha_k -> 1. Then, with h = w . dC/dalpha_k a_k dD_k/ds:
         polygon, nearest edge (A, B) at t:  dL/dA += -h (1 - t) grad_x s,
                                             dL/dB += -h t grad_x s;
         circle:                             dL/dc += -h grad_x s,  dL/dr += h.
-    Shape k at entry p of the tile's list owns slots slot_start[p] - first_slot + v,
-    one per vertex v of a polygon, (x, y, 0) each, or one (cx, cy, r) for a circle.
+    Shape k at entry e of tile_shapes owns slots slot_start[e] - first_slot + v of row
+    `row`: one per vertex v of a polygon, (x, y, 0) each, or one (cx, cy, r) for a circle.
     """
     c_final = soft_composite(sc, tile, depth, x, y, background, inv_sigma)
     transmittance = ti.f64(1.0)
@@ -183,46 +112,33 @@ def d_soft_composite(
             s, gx, gy, a, b, te = signed_distance(sc, k, x, y)
             d, d_rest, d_ds = soft_cover(s, inv_sigma)
             opacity = ti.f64(sc.opacity[k])
-            alpha = opacity * d
-            rest = (1.0 - opacity) + opacity * d_rest
             fill = ti.cast(fill_color(sc, k), ti.f64)
             if d_ds > 0:
+                rest = (1.0 - opacity) + opacity * d_rest
                 d_alpha = (transmittance * fill - (c_final - c_above)) / rest
                 h = w.dot(d_alpha) * opacity * d_ds
                 slot = slot_start[entry] - first_slot
-                if a >= 0:
+                if sc.kind[k] == KIND_POLYGON:
                     va = slot + a - sc.vert_start[k]
                     vb = slot + b - sc.vert_start[k]
                     slots[row, va, 0] -= h * (1.0 - te) * gx
                     slots[row, va, 1] -= h * (1.0 - te) * gy
                     slots[row, vb, 0] -= h * te * gx
                     slots[row, vb, 1] -= h * te * gy
-                else:
+                elif sc.kind[k] == KIND_CIRCLE:
                     slots[row, slot, 0] -= h * gx
                     slots[row, slot, 1] -= h * gy
                     slots[row, slot, 2] += h
-            c_above += transmittance * alpha * fill
-            transmittance *= rest
-            if transmittance < MIN_TRANSMITTANCE:
+            if d > 0:
+                c_above, transmittance = over(c_above, transmittance, opacity * d, fill)
+            if transmittance <= 0.0:
                 break
 
 
 @ti.kernel
 def _soft_render(
     image: f64_3,
-    kind: i32_1,
-    fill_rule: i32_1,
-    color: f32_2,
-    opacity: f32_1,
-    vert_start: i32_1,
-    vert_count: i32_1,
-    verts: f32_2,
-    circle: f32_2,
-    bounds: f32_2,
-    tile_start: i32_1,
-    tile_shapes: i32_1,
-    tile_size: ti.i32,
-    tiles_x: ti.i32,
+    sc: SceneArgs,
     background: vec3_f64,
     spp: ti.i32,
     grid_x: ti.i32,
@@ -231,25 +147,10 @@ def _soft_render(
     seed: ti.u32,
     inv_sigma: ti.f64,
 ):
-    sc = ti.static(
-        SceneView(
-            kind,
-            fill_rule,
-            color,
-            opacity,
-            vert_start,
-            vert_count,
-            verts,
-            circle,
-            bounds,
-            tile_start,
-            tile_shapes,
-        )
-    )
     width = image.shape[1]
     for i, j in ti.ndrange(image.shape[0], width):
-        tile = (i // tile_size) * tiles_x + j // tile_size
-        depth = tile_start[tile + 1] - tile_start[tile]
+        tile = (i // sc.tile_size) * sc.tiles_x + j // sc.tile_size
+        depth = sc.tile_start[tile + 1] - sc.tile_start[tile]
         stream = pixel_stream(seed, ti.u32(i * width + j))
         total = vec3_f64(0.0)
         for s in range(spp):
@@ -263,19 +164,7 @@ def _soft_render(
 @ti.kernel
 def _soft_adjoint(
     adjoint: f64_3,
-    kind: i32_1,
-    fill_rule: i32_1,
-    color: f32_2,
-    opacity: f32_1,
-    vert_start: i32_1,
-    vert_count: i32_1,
-    verts: f32_2,
-    circle: f32_2,
-    bounds: f32_2,
-    tile_start: i32_1,
-    tile_shapes: i32_1,
-    tile_size: ti.i32,
-    tiles_x: ti.i32,
+    sc: SceneArgs,
     background: vec3_f64,
     spp: ti.i32,
     grid_x: ti.i32,
@@ -283,7 +172,7 @@ def _soft_adjoint(
     sampler: ti.i32,
     seed: ti.u32,
     inv_sigma: ti.f64,
-    slot_start: i32_1,
+    slot_start: ti.types.ndarray(dtype=ti.i32, ndim=1),
     first_tile: ti.i32,
     num_tiles: ti.i32,
     slots: f64_3,
@@ -294,37 +183,23 @@ def _soft_adjoint(
     the entries e of its tile (e0 = tile_start[first_tile]), adding its pixels left to
     right and their samples in order: the same bits in every run, no atomics.
     """
-    sc = ti.static(
-        SceneView(
-            kind,
-            fill_rule,
-            color,
-            opacity,
-            vert_start,
-            vert_count,
-            verts,
-            circle,
-            bounds,
-            tile_start,
-            tile_shapes,
-        )
-    )
     height, width = adjoint.shape[0], adjoint.shape[1]
-    first_slot = slot_start[tile_start[first_tile]]
+    size, columns = sc.tile_size, sc.tiles_x
+    first_slot = slot_start[sc.tile_start[first_tile]]
     ti.loop_config(block_dim=ti.static(items_per_block()))
-    for item in range(num_tiles * tile_size):
-        tile = first_tile + item // tile_size
-        row = item % tile_size
-        depth = tile_start[tile + 1] - tile_start[tile]
-        lo = slot_start[tile_start[tile]] - first_slot
-        hi = slot_start[tile_start[tile + 1]] - first_slot
+    for item in range(num_tiles * size):
+        tile = first_tile + item // size
+        row = item % size
+        depth = sc.tile_start[tile + 1] - sc.tile_start[tile]
+        lo = slot_start[sc.tile_start[tile]] - first_slot
+        hi = slot_start[sc.tile_start[tile + 1]] - first_slot
         for v in range(lo, hi):
             for c in ti.static(range(3)):
                 slots[row, v, c] = 0.0
-        i = (tile // tiles_x) * tile_size + row
-        j0 = (tile % tiles_x) * tile_size
+        i = (tile // columns) * size + row
+        j0 = (tile % columns) * size
         if i < height and depth > 0:
-            for j in range(j0, ti.min(j0 + tile_size, width)):
+            for j in range(j0, ti.min(j0 + size, width)):
                 w = vec3_f64(adjoint[i, j, 0], adjoint[i, j, 1], adjoint[i, j, 2])
                 if w.norm_sqr() > 0:
                     stream = pixel_stream(seed, ti.u32(i * width + j))
@@ -348,11 +223,9 @@ def _soft_adjoint(
 
 
 def _sampling_args(buffers: SceneBuffers, spp: int, seed: int, sampler: str, sigma):
-    """The arguments after the geometry that both soft kernels take, in kernel order."""
+    """The arguments after the scene that both soft kernels take, in kernel order."""
     grid_x, grid_y = jitter_grid(spp)
     return (
-        buffers.tile_size,
-        buffers.tiles_x,
         vec3_f64(*buffers.background.tolist()),
         spp,
         grid_x,
@@ -385,7 +258,7 @@ def render_soft_image(
     image = np.zeros((buffers.height, buffers.width, 3))
     _soft_render(
         image,
-        *buffers.geometry_args(),
+        buffers.kernel_args(),
         *_sampling_args(buffers, spp, seed, sampler, sigma),
     )
     return image
@@ -452,7 +325,7 @@ def soft_adjoint(
         slots = np.empty((ts, max(hi - lo, 1), 3))
         _soft_adjoint(
             adjoint,
-            *buffers.geometry_args(),
+            buffers.kernel_args(),
             *args,
             slot_start,
             first,
