@@ -1,4 +1,4 @@
-"""The soft rasteriser: a smoothed image and its exact geometry adjoint (docs/design.md §3.7).
+"""The soft rasteriser: a smoothed image and its exact geometry adjoint (docs/design.md §3.8).
 
 Each shape k covers a point x with D_k(x) = sigmoid(s_k(x) / sigma), s_k the signed
 distance to its boundary (> 0 inside by its fill rule; `signed_distance`), and the

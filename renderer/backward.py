@@ -127,7 +127,7 @@ def backward(
             of the edge (biased where edges coincide: §4.6; for comparison), or
             "soft", the exact geometry gradient of the soft rasteriser's image
             `reynolds.render_soft` with this call's pixel samples (biased by design:
-            §3.7; for comparison; edge_samples unused).
+            §3.8; for comparison; edge_samples unused).
         soft_sigma: temperature of "soft", pixels (finite, > 0; default 0.5).
         arch: Taichi backend choice for the first kernel call of the process.
     Returns:

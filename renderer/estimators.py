@@ -31,7 +31,7 @@ class BoundaryEstimator:
         whole_circles: circles are sampled as whole half-turns (antithetic pairs).
         needs_adjoint: the placement follows the adjoint, so it has no tangent mode.
         soft: no edge samples: the exact gradient of the soft rasteriser's smoothed
-            image from the pixel samples (docs/design.md §3.7; adjoint mode only).
+            image from the pixel samples (docs/design.md §3.8; adjoint mode only).
         unbiased: its mean is the two-sided derivative of docs/design.md §4.
         summary: one line for help texts and tables.
     """

@@ -1,4 +1,4 @@
-"""The soft rasteriser baseline (docs/design.md §3.7): a smoothed image and its gradient.
+"""The soft rasteriser baseline (docs/design.md §3.8): a smoothed image and its gradient.
 
 `backward(..., edge_sampling="soft", soft_sigma=sigma)` differentiates, for geometry,
 the image `render_soft(scene, sigma=sigma)` returns instead of the true one: biased by
@@ -100,7 +100,7 @@ def render_soft(
 
     Each shape covers a point x with sigmoid(s(x) / sigma), s the signed distance to its
     boundary in pixels (> 0 inside by its fill rule), composited front to back with
-    "over" at alpha = opacity x cover (docs/design.md §3.7). Every pixel is the mean of
+    "over" at alpha = opacity x cover (docs/design.md §3.8). Every pixel is the mean of
     `spp` samples, the ones `backward(scene, ..., spp=spp, seed=seed, sampler=sampler)`
     draws for its interior term: central differences of this image in a parameter use
     the same samples as the gradient.

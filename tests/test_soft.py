@@ -1,4 +1,4 @@
-"""The soft rasteriser baseline, `edge_sampling="soft"` (docs/design.md §3.7).
+"""The soft rasteriser baseline, `edge_sampling="soft"` (docs/design.md §3.8).
 
 Its geometry gradient is the exact derivative of `render_soft` with the same pixel
 samples: checked against central differences of that image. It differentiates the wrong
