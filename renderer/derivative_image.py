@@ -88,16 +88,17 @@ def derivative_image(
     mode.
 
     Raises:
-        SceneError: unknown parameter or component out of range.
-        ValueError: an unknown method or edge_sampling, or "soft".
+        SceneError: unknown parameter or component out of range, or "soft".
+        ValueError: an unknown method or edge_sampling.
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     boundary = boundary_estimator(edge_sampling)
     if boundary.soft:
-        raise ValueError(
-            "edge_sampling 'soft' has no derivative image: the soft rasteriser's "
-            "gradient exists in adjoint form only (reynolds.backward)"
+        raise SceneError(
+            "edge_sampling 'soft' has no derivative-image (tangent) mode: the soft "
+            "rasteriser's gradient exists in adjoint form only (backward); use another "
+            "estimator"
         )
     ref = parse_name(scene, name)
     size = get_param(scene, name).size

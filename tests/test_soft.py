@@ -293,5 +293,7 @@ def test_soft_sigma_is_validated(sigma):
 
 def test_derivative_image_refuses_soft():
     scene = parse_scene(SCENE)
-    with pytest.raises(ValueError, match="edge_sampling 'soft'"):
+    with pytest.raises(
+        SceneError, match="edge_sampling .soft. has no derivative-image"
+    ):
         derivative_image(scene, "sun.radius", edge_sampling="soft", arch=ARCH)
