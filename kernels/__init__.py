@@ -23,6 +23,11 @@ from reynolds.kernels.forward import render_image  # noqa: E402
 from reynolds.kernels.interior import interior_adjoint  # noqa: E402
 from reynolds.kernels.runtime import ensure_initialized  # noqa: E402
 from reynolds.kernels.sampling import SAMPLERS  # noqa: E402
+from reynolds.kernels.soft import (  # noqa: E402
+    SOFT_REACH,
+    render_soft_image,
+    soft_adjoint,
+)
 
 __all__ = [
     "KIND_CIRCLE",
@@ -30,6 +35,7 @@ __all__ = [
     "RULE_EVENODD",
     "RULE_NONZERO",
     "SAMPLERS",
+    "SOFT_REACH",
     "EdgePieces",
     "SceneBuffers",
     "bin_shapes",
@@ -41,4 +47,6 @@ __all__ = [
     "importance_mass",
     "interior_adjoint",
     "render_image",
+    "render_soft_image",
+    "soft_adjoint",
 ]

@@ -32,7 +32,8 @@ class SceneBuffers:
         verts: `[V, 2]` float32 world-space vertices (x, y), pixels.
         circle: `[S, 3]` float32 world-space (cx, cy, radius), pixels.
         bounds: `[S, 4]` float32 world bounds (xmin, ymin, xmax, ymax), pixels, widened
-            by a little so that float32 rounding never cuts off a point of the shape.
+            by a little so that float32 rounding never cuts off a point of the shape,
+            and by the packing margin (0, or the soft rasteriser's reach).
         tile_size: edge of a square tile in pixels.
         tiles_x, tiles_y: tile grid size.
         tile_start: `[tiles_x * tiles_y + 1]` int32 CSR offsets into `tile_shapes`.

@@ -18,11 +18,13 @@ from reynolds.kernels.buffers import KIND_CIRCLE, KIND_POLYGON
 from reynolds.kernels.shape_circle import (
     circle_inside,
     circle_inside_beside,
+    circle_signed_distance,
     circle_touches_box,
 )
 from reynolds.kernels.shape_polygon import (
     polygon_inside,
     polygon_inside_beside,
+    polygon_signed_distance,
     polygon_touches_box,
 )
 
@@ -61,6 +63,25 @@ def inside_beside(sc: ti.template(), k, x, y, nx, ny):
     elif sc.kind[k] == KIND_CIRCLE:
         plus, minus = circle_inside_beside(sc, k, x, y, nx, ny)
     return plus, minus
+
+
+@ti.func
+def signed_distance(sc: ti.template(), k, x, y):
+    """Signed distance (pixels, float64, > 0 inside) from (x, y) to shape k's boundary.
+
+    Returns:
+        (s, gx, gy, a, b, t): (gx, gy) = grad_x s; for a polygon the nearest edge's end
+        point rows a, b in `verts` and its parameter t (`polygon_signed_distance`), for
+        a circle a = b = -1, t = 0 (`circle_signed_distance`); for an unknown kind
+        s = -1e300 (outside everywhere).
+    """
+    s, gx, gy = -ti.f64(1e300), ti.f64(0.0), ti.f64(0.0)
+    a, b, t = -1, -1, ti.f64(0.0)
+    if sc.kind[k] == KIND_POLYGON:
+        s, gx, gy, a, b, t = polygon_signed_distance(sc, k, x, y)
+    elif sc.kind[k] == KIND_CIRCLE:
+        s, gx, gy = circle_signed_distance(sc, k, x, y)
+    return s, gx, gy, a, b, t
 
 
 @ti.func

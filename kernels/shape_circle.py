@@ -58,3 +58,20 @@ def circle_touches_box(sc: ti.template(), k, x0, y0, x1, y1):
     return nx * nx + ny * ny <= r * r * (1.0 + 1e-4) and fx * fx + fy * fy >= r * r * (
         1.0 - 1e-4
     )
+
+
+@ti.func
+def circle_signed_distance(sc: ti.template(), k, x, y):
+    """Signed distance (pixels, float64) from (x, y) to circle k, s = r - |x - c| (> 0
+    inside), and grad_x s = -(x - c) / |x - c| (0 at the centre): ds/dc = -grad_x s,
+    ds/dr = 1.
+    Returns:
+        (s, gx, gy).
+    """
+    dx = x - ti.f64(sc.circle[k, 0])
+    dy = y - ti.f64(sc.circle[k, 1])
+    d = ti.sqrt(dx * dx + dy * dy)
+    gx, gy = ti.f64(0.0), ti.f64(0.0)
+    if d > 0:
+        gx, gy = -dx / d, -dy / d
+    return ti.f64(sc.circle[k, 2]) - d, gx, gy

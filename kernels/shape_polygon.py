@@ -201,3 +201,50 @@ def polygon_touches_box(sc: ti.template(), k, x0, y0, x1, y1):
             hit = 1
             break
     return hit
+
+
+@ti.func
+def polygon_signed_distance(sc: ti.template(), k, x, y):
+    """Signed distance (pixels, float64) from (x, y) to polygon k, > 0 inside, with what
+    its derivative needs.
+
+    s = +-min over edges e = (A, B) of |x - q_e|, q_e = A + t_e (B - A) the nearest point
+    of the segment, t_e = clamp((x - A).(B - A) / |B - A|^2, 0, 1); the sign is the fill
+    rule at the float32 point (the half-open rule of `winding_number`). The minimum runs
+    over every edge, so with the nonzero rule an edge inside the filled region (a
+    self-overlap) counts as boundary too. Moving the nearest edge's end points changes s
+    by ds/dA = -(1 - t) grad_x s and ds/dB = -t grad_x s: t is optimal (d|x - q|/dt = 0)
+    or clamped, so only the explicit dependence through q counts.
+    Returns:
+        (s, gx, gy, a, b, t): (gx, gy) = grad_x s, the unit vector from the nearest
+        point towards x times the sign (0 on the boundary itself, where s has no
+        gradient); a, b the rows in `verts` of the nearest edge's end points and t its
+        parameter. Ties keep the first edge in order.
+    """
+    start, count = sc.vert_start[k], sc.vert_count[k]
+    inside = fill_rule_inside(
+        winding_number(sc.verts, start, count, ti.f32(x), ti.f32(y)),
+        sc.fill_rule[k] == 1,
+    )
+    best = ti.f64(1e300)
+    bx, by, t = ti.f64(0.0), ti.f64(0.0), ti.f64(0.0)
+    a, b = start, start
+    for e in range(count):
+        ea = start + e
+        eb = start + (e + 1) % count
+        ax, ay = ti.f64(sc.verts[ea, 0]), ti.f64(sc.verts[ea, 1])
+        ex, ey = ti.f64(sc.verts[eb, 0]) - ax, ti.f64(sc.verts[eb, 1]) - ay
+        length2 = ex * ex + ey * ey
+        te = ti.f64(0.0)
+        if length2 > 0:
+            te = ti.math.clamp(((x - ax) * ex + (y - ay) * ey) / length2, 0.0, 1.0)
+        dx, dy = x - (ax + te * ex), y - (ay + te * ey)
+        d2 = dx * dx + dy * dy
+        if d2 < best:
+            best, bx, by, a, b, t = d2, dx, dy, ea, eb, te
+    sign = ti.select(inside, 1.0, -1.0)
+    d = ti.sqrt(best)
+    gx, gy = ti.f64(0.0), ti.f64(0.0)
+    if d > 0:
+        gx, gy = sign * bx / d, sign * by / d
+    return sign * d, gx, gy, a, b, t

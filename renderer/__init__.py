@@ -21,6 +21,7 @@ from reynolds.scene_io import load_scene, parse_scene, save_scene, scene_to_dict
 from reynolds.sgd_derivatives import differentiate_iterates
 from reynolds.sgd_problem import BlendTarget, L2Weight, SceneParameter
 from reynolds.sgd_reference import exact_reference
+from reynolds.soft import render_soft
 from reynolds.svg_export import save_svg
 from reynolds.svg_import import load_svg
 from reynolds.validation import (
@@ -71,6 +72,7 @@ __all__ = [
     "parse_scene",
     "render",
     "render_exact",
+    "render_soft",
     "run_demo",
     "save_scene",
     "save_svg",

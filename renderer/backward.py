@@ -27,6 +27,7 @@ from reynolds.packing import pack_scene
 from reynolds.params import ParamRef, param_names, parse_name
 from reynolds.render import check_sampling, render
 from reynolds.scene import Scene
+from reynolds.soft import SOFT_SIGMA, check_soft_sigma, soft_geometry_adjoint
 
 ESTIMATORS = ("reynolds", "naive")
 __all__ = ["EDGE_SAMPLINGS", "backward", "backward_with_stderr"]
@@ -104,6 +105,7 @@ def backward(
     estimator: str = "reynolds",
     sampler: str = "jitter",
     edge_sampling: str = "stratified",
+    soft_sigma: float = SOFT_SIGMA,
     arch: str = "auto",
 ) -> dict[str, np.ndarray]:
     """Unbiased estimate of sum(adjoint * dI/dtheta) for each named parameter theta.
@@ -122,7 +124,11 @@ def backward(
             (`reynolds.estimators`, docs/design.md §3.7): "stratified" (default) along
             pieces cut at pixel lines, "iid", "length", "antithetic", "importance", or
             "epsilon", diffvg's rule, the jump evaluated a step of 1e-4 px off each side
-            of the edge (biased where edges coincide: §4.6; for comparison).
+            of the edge (biased where edges coincide: §4.6; for comparison), or
+            "soft", the exact geometry gradient of the soft rasteriser's image
+            `reynolds.render_soft` with this call's pixel samples (biased by design:
+            §3.8; for comparison; edge_samples unused).
+        soft_sigma: temperature of "soft", pixels (finite, > 0; default 0.5).
         arch: Taichi backend choice for the first kernel call of the process.
     Returns:
         {name: float64 array shaped like the parameter}. Rotation gradients are per
@@ -135,6 +141,7 @@ def backward(
     check_gradient_options(
         estimator=estimator, edge_sampling=edge_sampling, edge_samples=edge_samples
     )
+    soft_sigma = check_soft_sigma(soft_sigma)
     adjoint = check_adjoint(scene, adjoint)
     refs = _resolve(scene, params)
     buffers = pack_scene(scene)
@@ -147,8 +154,19 @@ def backward(
     d_circle = np.zeros((len(scene.shapes), 3))
     d_joint = d_verts
     wants_geometry = any(ref.is_geometry for ref in refs)
-    if estimator == "reynolds" and wants_geometry:
-        boundary = boundary_estimator(edge_sampling)
+    boundary = boundary_estimator(edge_sampling)
+    if estimator == "reynolds" and wants_geometry and boundary.soft:
+        d_verts, d_circle = soft_geometry_adjoint(
+            scene,
+            adjoint,
+            sigma=soft_sigma,
+            spp=spp,
+            seed=seed,
+            sampler=sampler,
+            arch=arch,
+        )
+        d_verts, d_joint = d_verts[:n_verts], d_verts[:n_verts]
+    elif estimator == "reynolds" and wants_geometry:
         pieces = estimator_pieces(boundary, buffers, adjoint)
         dv, dc, dj = boundary_adjoint(
             buffers,

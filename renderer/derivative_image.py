@@ -84,14 +84,22 @@ def derivative_image(
     """dI/dtheta `[height, width, 3]` float64 for component `component` of parameter `name`.
 
     `edge_sampling` chooses the boundary estimator of the "reynolds" method, as in
-    `backward`; those that follow the adjoint ("importance") have no tangent mode.
+    `backward`; those that follow the adjoint ("importance") and "soft" have no tangent
+    mode.
 
     Raises:
-        SceneError: unknown parameter or component out of range.
+        SceneError: unknown parameter or component out of range, or "soft".
+        ValueError: an unknown method or edge_sampling.
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     boundary = boundary_estimator(edge_sampling)
+    if boundary.soft:
+        raise SceneError(
+            "edge_sampling 'soft' has no derivative-image (tangent) mode: the soft "
+            "rasteriser's gradient exists in adjoint form only (backward); use another "
+            "estimator"
+        )
     ref = parse_name(scene, name)
     size = get_param(scene, name).size
     if not 0 <= component < size:

@@ -31,6 +31,8 @@ class BoundaryEstimator:
         epsilon: diffvg's rule (jump a step off the edge) instead of the two-sided rule.
         whole_circles: circles are sampled as whole half-turns (antithetic pairs).
         needs_adjoint: the placement follows the adjoint, so it has no tangent mode.
+        soft: no edge samples: the exact gradient of the soft rasteriser's smoothed
+            image from the pixel samples (docs/design.md §3.8; adjoint mode only).
         unbiased: its mean is the two-sided derivative of docs/design.md §4.
         split_crossings: the pieces are also cut wherever another boundary meets them
             (`split_at_crossings`), so that the jump is constant along each.
@@ -38,10 +40,11 @@ class BoundaryEstimator:
     """
 
     name: str
-    placement: str
+    placement: str | None
     epsilon: bool = False
     whole_circles: bool = False
     needs_adjoint: bool = False
+    soft: bool = False
     unbiased: bool = True
     split_crossings: bool = False
     summary: str = ""
@@ -87,6 +90,13 @@ ESTIMATORS: dict[str, BoundaryEstimator] = {
             "midpoint",
             split_crossings=True,
             summary="pieces cut at pixel lines and crossings, integrated exactly",
+        ),
+        BoundaryEstimator(
+            "soft",
+            None,
+            soft=True,
+            unbiased=False,
+            summary="soft rasteriser: exact gradient of a sigmoid-smoothed image (biased)",
         ),
     )
 }

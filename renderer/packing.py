@@ -25,12 +25,17 @@ def _nonempty(array: np.ndarray, dtype) -> np.ndarray:
     return array if array.shape[0] else np.zeros((1, *array.shape[1:]), dtype=dtype)
 
 
-def pack_scene(scene: Scene, *, tile_size: int | None = None) -> SceneBuffers:
+def pack_scene(
+    scene: Scene, *, tile_size: int | None = None, margin: float = 0.0
+) -> SceneBuffers:
     """The kernels' view of `scene`: world-space geometry and per-tile shape lists.
 
     Args:
         scene: a validated scene.
         tile_size: tile edge in pixels (default: `reynolds.kernels.choose_tile_size`).
+        margin: pixels added to every side of each shape's bounds before binning: the
+            reach of a shape whose cover extends beyond its boundary (the soft
+            rasteriser's).
     """
     width, height = scene.canvas.width, scene.canvas.height
     tile_size = tile_size or choose_tile_size(width, height)
@@ -44,9 +49,10 @@ def pack_scene(scene: Scene, *, tile_size: int | None = None) -> SceneBuffers:
     circle = frames.world_circles()
     bounds = frames.world_bounds(verts)
     fill_rule = np.where(evenodd_mask(shapes), RULE_EVENODD, RULE_NONZERO)
-    # Widen bounds so that the float32 kernels never cut off a point of a shape.
-    margin = 1e-5 * (np.abs(bounds) + 1.0)
-    bounds = bounds + np.where(np.arange(4) < 2, -1.0, 1.0) * margin
+    # Widen bounds so that the float32 kernels never cut off a point of a shape, then
+    # by the margin.
+    widen = 1e-5 * (np.abs(bounds) + 1.0) + margin
+    bounds = bounds + np.where(np.arange(4) < 2, -1.0, 1.0) * widen
     tile_start, tile_shapes, tiles_x, tiles_y = bin_shapes(
         bounds, width, height, tile_size
     )
