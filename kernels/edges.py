@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import taichi as ti
-from reynolds.kernels.buffers import SceneBuffers
+from reynolds.kernels.buffers import SceneBuffers, reused_argpack
 
 PIECE_SEGMENT = 0
 PIECE_ARC = 1
@@ -60,8 +60,10 @@ class EdgePieces:
 
     def kernel_args(self, first_sample: np.ndarray):
         """The pieces as the one typed argument of the boundary kernel (Taichi must be
-        initialised first); `first_sample` `[P + 1]` int32."""
-        return PieceArgs(
+        initialised first); `first_sample` `[P + 1]` int32. Shared like
+        `SceneBuffers.kernel_args`: build it right before its launches."""
+        return reused_argpack(
+            PieceArgs,
             piece_shape=self.shape,
             piece_kind=self.kind,
             piece_edge=self.edge,
