@@ -135,7 +135,7 @@ def render(
         edge_samples: edge samples over the whole boundary (default: 16 per pixel of
             boundary length).
         sampler: "jitter", "iid" or "r2".
-        edge_sampling: "stratified" or "iid".
+        edge_sampling: a boundary estimator of `reynolds.estimators.EDGE_SAMPLINGS`, as in `backward`.
         estimator: "reynolds" (interior + boundary term) or "naive" (interior only,
             what automatic differentiation of the samples gives: zero for geometry).
         arch: Taichi backend of the first kernel call of the process.
