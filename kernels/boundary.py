@@ -646,7 +646,9 @@ def _run(
     joint_row = n_verts + n_shapes
     rows = buffers.height * buffers.width if tangent else joint_row + n_verts
     total = np.zeros((rows, 3))
-    if pieces.count and samples > 0:
+    # "midpoint" takes one sample per piece whatever the budget (0 included); the others
+    # take none from a budget of 0.
+    if pieces.count and (samples > 0 or placement == "midpoint"):
         first_sample = sample_table(pieces, samples, placement)
         if placement in PER_PIECE:
             samples = int(first_sample[-1])
@@ -717,7 +719,8 @@ def boundary_adjoint(
             whole half-turns: `build_edge_pieces`).
         adjoint: `[height, width, 3]` dL/dI.
         samples: number of edge samples M over the whole boundary (per-piece
-            placements give every piece at least one, "midpoint" exactly one).
+            placements give every piece at least one when M > 0; "midpoint" exactly
+            one whatever M, 0 included).
         seed: seed of the counter-based RNG (edge domain).
         placement: where samples go, one of PLACEMENTS (module docstring).
         epsilon: evaluate the jump a fixed step EPSILON_STEP off the edge on each side

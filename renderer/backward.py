@@ -122,10 +122,11 @@ def backward(
         sampler: pixel sampler of the interior term ("jitter", "iid", "r2").
         edge_sampling: the boundary estimator, one of EDGE_SAMPLINGS
             (`reynolds.estimators`, docs/design.md §3.7): "stratified" (default) along
-            pieces cut at pixel lines, "iid", "length", "antithetic", "importance", or
+            pieces cut at pixel lines, "iid", "length", "antithetic", "importance",
             "epsilon", diffvg's rule, the jump evaluated a step of 1e-4 px off each side
-            of the edge (biased where edges coincide: §4.6; for comparison), or
-            "soft", the exact geometry gradient of the soft rasteriser's image
+            of the edge (biased where edges coincide: §4.6; for comparison),
+            "analytic", each piece cut at pixel lines and crossings integrated exactly
+            (deterministic: edge_samples unused), or "soft", the exact geometry gradient of the soft rasteriser's image
             `reynolds.render_soft` with this call's pixel samples (biased by design:
             §3.8; for comparison; edge_samples unused).
         soft_sigma: temperature of "soft", pixels (finite, > 0; default 0.5).

@@ -154,7 +154,8 @@ def test_analytic_is_deterministic():
             seed=seed,
             arch=ARCH,
         )
-        for seed, samples in ((0, None), (12345, 7), (2**31, 100000))
+        # The budget is ignored, 0 included: one evaluation per piece regardless.
+        for seed, samples in ((0, None), (12345, 7), (2**31, 100000), (3, 0))
     ]
     for name in names:
         for run in runs[1:]:
