@@ -29,6 +29,7 @@ returns the per-pixel derivative image dI/dtheta instead.
 
 import numpy as np
 import taichi as ti
+from reynolds.kernels.array_types import f64_2, f64_3, i32_1, i32_2, vec3_f64
 from reynolds.kernels.buffers import SceneArgs, SceneBuffers
 from reynolds.kernels.coverage import Sides, composite, composite_sides
 from reynolds.kernels.edges import (
@@ -37,7 +38,7 @@ from reynolds.kernels.edges import (
     PieceArgs,
     allocate_samples,
 )
-from reynolds.kernels.interior import f64_2, f64_3, items_per_block, vec3_f64
+from reynolds.kernels.interior import items_per_block
 from reynolds.kernels.rng import DOMAIN_EDGE, stream_key, uniform_at
 from reynolds.kernels.runtime import ensure_initialized
 from reynolds.kernels.shape_polygon import (
@@ -46,8 +47,6 @@ from reynolds.kernels.shape_polygon import (
     runs_along,
 )
 from reynolds.kernels.tolerance import on_edge_tolerance
-
-i32_2 = ti.types.ndarray(dtype=ti.i32, ndim=2)
 
 # Where edge samples go (see the module docstring). Per-piece placements take their work
 # items from pieces, the others from samples.
@@ -90,7 +89,7 @@ class EdgePoint:
     # An arc sample's share of the integral of (cos phi, sin phi, 1) r dphi: the
     # derivatives of V . n by the circle's centre x, y and radius, integrated; weight
     # (nx, ny, 1) for a point sample, the closed form over the piece for "midpoint".
-    moment: ti.types.vector(3, ti.f64)
+    moment: vec3_f64
 
 
 @ti.func
@@ -404,7 +403,7 @@ def _boundary(
     joint_row: ti.i32,
     slot_row: i32_2,
     slot_value: f64_3,
-    overflow: ti.types.ndarray(dtype=ti.i32, ndim=1),
+    overflow: i32_1,
 ):
     """Adjoint mode (tangent=False): adjoint -> output rows v (dL/d world vertex v: x, y,
     0) and circle_row + k (dL/d circle k: cx, cy, r). Tangent mode: velocities -> output

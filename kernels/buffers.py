@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import taichi as ti
+from reynolds.kernels.array_types import f32_1, f32_2, i32_1
 
 KIND_POLYGON = 0
 KIND_CIRCLE = 1
@@ -87,24 +88,20 @@ class SceneBuffers:
         )
 
 
-_i32_1 = ti.types.ndarray(dtype=ti.i32, ndim=1)
-_f32_1 = ti.types.ndarray(dtype=ti.f32, ndim=1)
-_f32_2 = ti.types.ndarray(dtype=ti.f32, ndim=2)
-
 # The scene as kernels see it (members as in `SceneBuffers`): a kernel declares one
 # parameter `sc: SceneArgs` and hands `sc` to Taichi functions as a template.
 SceneArgs = ti.types.argpack(
-    kind=_i32_1,
-    fill_rule=_i32_1,
-    color=_f32_2,
-    opacity=_f32_1,
-    vert_start=_i32_1,
-    vert_count=_i32_1,
-    verts=_f32_2,
-    circle=_f32_2,
-    bounds=_f32_2,
-    tile_start=_i32_1,
-    tile_shapes=_i32_1,
+    kind=i32_1,
+    fill_rule=i32_1,
+    color=f32_2,
+    opacity=f32_1,
+    vert_start=i32_1,
+    vert_count=i32_1,
+    verts=f32_2,
+    circle=f32_2,
+    bounds=f32_2,
+    tile_start=i32_1,
+    tile_shapes=i32_1,
     tile_size=ti.i32,
     tiles_x=ti.i32,
 )

@@ -9,27 +9,26 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import taichi as ti
+from reynolds.kernels.array_types import f64_1, i32_1
 from reynolds.kernels.buffers import SceneBuffers, reused_argpack
 
 PIECE_SEGMENT = 0
 PIECE_ARC = 1
 
-_i32_1 = ti.types.ndarray(dtype=ti.i32, ndim=1)
-_f64_1 = ti.types.ndarray(dtype=ti.f64, ndim=1)
 
 # The pieces as the boundary kernel sees them (members as in `EdgePieces` with a
 # "piece_" prefix, plus the first sample index of each piece for per-piece placements).
 # Taichi 1.7 resolves argpack members by name across all argpacks of a kernel: a member
 # name shared with `SceneArgs` ("kind") reads as None there, hence the prefix.
 PieceArgs = ti.types.argpack(
-    piece_shape=_i32_1,
-    piece_kind=_i32_1,
-    piece_edge=_i32_1,
-    piece_t0=_f64_1,
-    piece_t1=_f64_1,
-    piece_cumulative=_f64_1,
-    piece_mass=_f64_1,
-    piece_first_sample=_i32_1,
+    piece_shape=i32_1,
+    piece_kind=i32_1,
+    piece_edge=i32_1,
+    piece_t0=f64_1,
+    piece_t1=f64_1,
+    piece_cumulative=f64_1,
+    piece_mass=f64_1,
+    piece_first_sample=i32_1,
 )
 
 

@@ -2,12 +2,11 @@
 
 import numpy as np
 import taichi as ti
+from reynolds.kernels.array_types import f32_3
 from reynolds.kernels.buffers import SceneArgs, SceneBuffers
 from reynolds.kernels.coverage import composite, pixel_is_uniform
 from reynolds.kernels.runtime import ensure_initialized
 from reynolds.kernels.sampling import SAMPLERS, jitter_grid, pixel_sample, pixel_stream
-
-f32_3 = ti.types.ndarray(dtype=ti.f32, ndim=3)
 
 
 @ti.kernel

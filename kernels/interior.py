@@ -13,6 +13,7 @@ transmittance of the shapes above k and C_below the colour composited behind k:
 
 import numpy as np
 import taichi as ti
+from reynolds.kernels.array_types import f64_3, vec3_f64
 from reynolds.kernels.buffers import SceneArgs, SceneBuffers
 from reynolds.kernels.coverage import (
     composite,
@@ -24,11 +25,6 @@ from reynolds.kernels.coverage import (
 )
 from reynolds.kernels.runtime import ensure_initialized
 from reynolds.kernels.sampling import SAMPLERS, jitter_grid, pixel_sample, pixel_stream
-
-f64_1 = ti.types.ndarray(dtype=ti.f64, ndim=1)
-f64_2 = ti.types.ndarray(dtype=ti.f64, ndim=2)
-f64_3 = ti.types.ndarray(dtype=ti.f64, ndim=3)
-vec3_f64 = ti.types.vector(3, ti.f64)
 
 # Work items (tile rows) of one kernel launch hold at most this many slots, one per
 # shape of their tile (32 bytes each): 64 MiB, however many shapes overlap the canvas.

@@ -18,6 +18,7 @@ the image and in its adjoint alike.
 
 import numpy as np
 import taichi as ti
+from reynolds.kernels.array_types import f64_3, i32_1, vec3_f64
 from reynolds.kernels.buffers import KIND_CIRCLE, KIND_POLYGON, SceneArgs, SceneBuffers
 from reynolds.kernels.coverage import (
     composite_lanes,
@@ -26,13 +27,7 @@ from reynolds.kernels.coverage import (
     overlaps_box,
     signed_distance,
 )
-from reynolds.kernels.interior import (
-    MAX_SLOTS,
-    f64_3,
-    items_per_block,
-    tile_batches,
-    vec3_f64,
-)
+from reynolds.kernels.interior import MAX_SLOTS, items_per_block, tile_batches
 from reynolds.kernels.runtime import ensure_initialized
 from reynolds.kernels.sampling import SAMPLERS, jitter_grid, pixel_sample, pixel_stream
 
@@ -172,7 +167,7 @@ def _soft_adjoint(
     sampler: ti.i32,
     seed: ti.u32,
     inv_sigma: ti.f64,
-    slot_start: ti.types.ndarray(dtype=ti.i32, ndim=1),
+    slot_start: i32_1,
     first_tile: ti.i32,
     num_tiles: ti.i32,
     slots: f64_3,

@@ -88,6 +88,9 @@ def _estimator_summary(lab: LabRecord, record: EstimatorRecord) -> dict:
         components[component.label] = {
             "bias": bias[c],
             "bias_interval95": [bias[c] - half[c], bias[c] + half[c]],
+            # The two-sided rule's target at a single kink is the midpoint: an estimator
+            # that returned d+ there would show bias 0 but this offset.
+            "midpoint_offset": float(means[-1][c] - exact.value[c]),
             "std_at_largest": stds[-1, c],
             "slope": _slope(record, lab.budgets, c, exact.value[c]),
             "work_normalised_error": work[c],
@@ -136,6 +139,7 @@ def summarise(lab: LabRecord, *, scene: str) -> dict:
         "notes": {
             "bias": "mean minus the nearest point of [min(d-, d+), max(d-, d+)], the "
             "one-sided derivatives' interval (0 inside it), at the largest budget",
+            "midpoint_offset": "mean minus (d- + d+) / 2 at the largest budget",
             "bias_interval95": "bias +- 1.96 sqrt(stderr^2 + reference accuracy^2) "
             "at the largest budget",
             "slope": "weighted least squares of log std on log budget; weights "
