@@ -11,7 +11,11 @@ from importlib.metadata import version as _version
 from reynolds.backward import backward, backward_with_stderr, loss_and_grad
 from reynolds.demos import demo_names, load_demo, run_demo
 from reynolds.derivative_image import derivative_figure, derivative_image
+from reynolds.equal_time import equal_time_runs
 from reynolds.errors import SceneError, SvgWarning
+from reynolds.estimator_lab import run_lab
+from reynolds.estimator_report import lab_summary, write_lab_outputs
+from reynolds.estimators import EDGE_SAMPLINGS, ESTIMATORS
 from reynolds.examples import example_names, example_scene
 from reynolds.optimize import optimize, tolerance_for
 from reynolds.params import ParamVector, get_param, param_names, set_param
@@ -38,6 +42,12 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0+unknown"
 
 __all__ = [
+    "EDGE_SAMPLINGS",
+    "ESTIMATORS",
+    "equal_time_runs",
+    "lab_summary",
+    "run_lab",
+    "write_lab_outputs",
     "BlendTarget",
     "Canvas",
     "Circle",

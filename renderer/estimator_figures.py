@@ -1,4 +1,4 @@
-"""The estimator lab's figures, drawn from the report `estimator_report.summarise`
+"""The estimator lab's figures, drawn from the report `estimator_report.lab_summary`
 returns: standard deviation against the sample budget, and error against time.
 
 Every function returns PNG bytes, so callers write them atomically.

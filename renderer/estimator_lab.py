@@ -6,7 +6,7 @@ For a fixed objective sum(adjoint * I) and each estimator (`edge_sampling` value
 records every geometric gradient component and the wall time of every call. The exact
 gradient is the midpoint of the exact one-sided derivatives (`exact_one_sided`, as
 `reynolds check-grad` uses them), with `reference_accuracy` as its accuracy.
-`summarise` turns the record into bias, spread, slopes and work-normalised errors.
+`lab_summary` turns the record into bias, spread, slopes and work-normalised errors.
 """
 
 from __future__ import annotations

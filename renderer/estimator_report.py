@@ -1,7 +1,7 @@
 """The estimator lab's report: the numbers of `estimators.json`, the Markdown table that
 shows them, and the output folder (docs/estimators.md explains how to read them).
 
-`summarise` computes everything from a `LabRecord`; the table and the figures are
+`lab_summary` computes everything from a `LabRecord`; the table and the figures are
 drawn from its result alone, so they show exactly what the JSON file holds.
 """
 
@@ -111,7 +111,7 @@ def _estimator_summary(lab: LabRecord, record: EstimatorRecord) -> dict:
     }
 
 
-def summarise(lab: LabRecord, *, scene: str) -> dict:
+def lab_summary(lab: LabRecord, *, scene: str) -> dict:
     """The content of estimators.json (`scene`: the scene file's path, for the record)."""
     exact = lab.exact
     return {

@@ -25,7 +25,7 @@ from reynolds.estimator_lab import (
     LabRecord,
     run_lab,
 )
-from reynolds.estimator_report import summarise
+from reynolds.estimator_report import lab_summary
 from reynolds.lab_statistics import fit_std_slope, log_std_variance, spread
 
 ARCH = "cpu"
@@ -263,12 +263,12 @@ def _record(estimates: np.ndarray) -> LabRecord:
 
 
 def test_deterministic_estimates_get_no_slope():
-    summary = summarise(_record(np.full((3, 5, 1), 2.0)), scene="none")
+    summary = lab_summary(_record(np.full((3, 5, 1), 2.0)), scene="none")
     slope = summary["estimators"]["x"]["components"]["s.translate[0]"]["slope"]
     assert "zero spread" in slope["none"]
     # Spread at the float32 rounding level is not Monte Carlo noise either.
     rounding = 2.0 + 1e-12 * np.random.default_rng(1).normal(size=(3, 5, 1))
-    summary = summarise(_record(rounding), scene="none")
+    summary = lab_summary(_record(rounding), scene="none")
     slope = summary["estimators"]["x"]["components"]["s.translate[0]"]["slope"]
     assert "rounding" in slope["none"]
 
@@ -292,7 +292,7 @@ def test_an_estimator_that_refuses_the_scene_is_reported_not_fatal(monkeypatch):
     )
     assert record.estimators["iid"].failure == "polygon scenes only"
     assert record.estimators["stratified"].failure is None
-    report = summarise(record, scene="scene.json")
+    report = lab_summary(record, scene="scene.json")
     assert report["estimators"]["iid"] == {"failure": "polygon scenes only"}
 
 

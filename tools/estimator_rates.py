@@ -23,7 +23,7 @@ from reynolds import parse_scene
 from reynolds.atomic import write_atomic
 from reynolds.estimator_figures import component_std_figure
 from reynolds.estimator_lab import run_lab
-from reynolds.estimator_report import summarise
+from reynolds.estimator_report import lab_summary
 from reynolds.json_text import json_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         arch=args.arch,
         progress=True,
     )
-    report = summarise(lab, scene="tools/estimator_rates.py SCENE")
+    report = lab_summary(lab, scene="tools/estimator_rates.py SCENE")
     report["scene_json"] = SCENE
     rates = {}
     print(f"{'estimator':<12} {'vertex slope [95% CI]':<30} translation slope [95% CI]")

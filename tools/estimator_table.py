@@ -31,7 +31,7 @@ from bench import occluded_circle, one_triangle, random_triangles
 from reynolds import load_scene, parse_scene
 from reynolds.atomic import write_atomic
 from reynolds.estimator_lab import run_lab
-from reynolds.estimator_report import summarise
+from reynolds.estimator_report import lab_summary
 from reynolds.json_text import json_text
 from reynolds.lab_statistics import Z95
 
@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         lab = run_lab(
             scene, budgets=BUDGETS, repeat=args.repeat, arch=args.arch, progress=True
         )
-        report = summarise(lab, scene=label)
+        report = lab_summary(lab, scene=label)
         for summary in report["estimators"].values():
             summary.pop("estimates", None)
             summary.pop("times_s", None)

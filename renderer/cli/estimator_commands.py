@@ -23,7 +23,7 @@ from reynolds.estimator_lab import (
     geometry_components,
     run_lab,
 )
-from reynolds.estimator_report import check_lab_folder, summarise, write_lab_outputs
+from reynolds.estimator_report import check_lab_folder, lab_summary, write_lab_outputs
 from reynolds.scene_io import load_scene
 
 
@@ -56,7 +56,7 @@ def cmd_estimators(args: argparse.Namespace) -> int:
         arch=args.arch,
         progress=True,
     )
-    paths = write_lab_outputs(args.out, summarise(lab, scene=args.scene))
+    paths = write_lab_outputs(args.out, lab_summary(lab, scene=args.scene))
     print("wrote " + ", ".join(str(p) for p in paths))
     return 0
 
