@@ -7,6 +7,7 @@ Every function returns PNG bytes, so callers write them atomically.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.ticker import NullFormatter
 from reynolds.plotting import new_figure, png_bytes
 
 PALETTE = (
@@ -61,6 +62,9 @@ def std_budget_figure(report: dict, *, title: str = "") -> bytes:
         )
     axis.set_xscale("log")
     axis.set_yscale("log")
+    # The budgets themselves are the ticks: minor-tick labels of a short log axis overlap.
+    axis.set_xticks(budgets, [str(int(b)) for b in budgets])
+    axis.xaxis.set_minor_formatter(NullFormatter())
     axis.set_xlabel("edge samples per backward call, M")
     axis.set_ylabel("std of one call, summed over components\n(gradient units)")
     axis.grid(True, which="both", alpha=0.3)
@@ -85,6 +89,7 @@ def error_time_figure(report: dict, *, title: str = "") -> bytes:
         axis.plot(times, values, "o-", color=colour, linewidth=1.3, label=name)
     axis.set_xscale("log")
     axis.set_yscale("log")
+    axis.xaxis.set_minor_formatter(NullFormatter())
     axis.set_xlabel("median wall time per backward call (seconds)")
     axis.set_ylabel("RMS error of one call, summed over\ncomponents (gradient units)")
     axis.grid(True, which="both", alpha=0.3)
