@@ -20,6 +20,7 @@ from reynolds.render import render_exact
 from reynolds.run_outputs import write_run_outputs
 from reynolds.scene import Scene
 from reynolds.scene_io import load_scene, read_text
+from reynolds.soft import SOFT_SIGMA
 
 # The demo scenes are package data of `reynolds.scenes` (the repository's scenes/ folder).
 DEMO_ROOT = examples_folder() / "demos"
@@ -122,6 +123,7 @@ def run_demo(
     sampler: str = "jitter",
     edge_samples: int | None = None,
     edge_sampling: str = "stratified",
+    soft_sigma: float = SOFT_SIGMA,
     arch: str = "auto",
     progress: bool = True,
 ) -> DemoResult:
@@ -130,8 +132,8 @@ def run_demo(
     progress.gif into `out_dir`.
 
     `steps` and `spp` override the demo's own settings (with `spp`, the pixel samples
-    stay fixed instead of growing to the demo's spp_final); sampler, edge_samples and
-    edge_sampling are as in `optimize`."""
+    stay fixed instead of growing to the demo's spp_final); sampler, edge_samples,
+    edge_sampling and soft_sigma are as in `optimize`."""
     steps = steps or demo.steps
     target_image = render_exact(demo.target)
     every = max(1, steps // FRAMES)
@@ -159,6 +161,7 @@ def run_demo(
             sampler=sampler,
             edge_samples=edge_samples,
             edge_sampling=edge_sampling,
+            soft_sigma=soft_sigma,
             seed=seed,
             reference=demo.target,
             estimator=estimator,

@@ -23,6 +23,7 @@ from reynolds.optimize import History, learning_rates, optimize
 from reynolds.params import get_param
 from reynolds.scene import Scene
 from reynolds.scene_io import parse_scene
+from reynolds.soft import SOFT_SIGMA, check_soft_sigma
 
 WARMUP_STEPS = 2
 # What a budget's seconds are: wall-clock, or the CPU time of this process (all its
@@ -130,6 +131,7 @@ def equal_time_runs(
     estimators: Sequence[str] | None = None,
     spp: int = 8,
     edge_samples: int | None = None,
+    soft_sigma: float = SOFT_SIGMA,
     lr: dict[str, float] | None = None,
     schedule: str = "cosine",
     clock: str = "wall",
@@ -154,6 +156,8 @@ def equal_time_runs(
             a SceneError.
         spp, edge_samples: pixel and edge samples per step (default edge samples:
             `backward`'s, 16 per pixel of boundary).
+        soft_sigma: temperature of estimator "soft", pixels, as in `backward`
+            (checked first: the warm-up would skip every estimator for a bad one).
         clock: a key of `CLOCKS`: what the budget's seconds are.
         on_run: called with each finished run (progress reports).
     Returns:
@@ -162,12 +166,14 @@ def equal_time_runs(
     """
     if clock not in CLOCKS:
         raise ValueError(f"clock must be one of {tuple(CLOCKS)}, got {clock!r}")
+    soft_sigma = check_soft_sigma(soft_sigma)
     names = list(params)
     estimators = list(EDGE_SAMPLINGS if estimators is None else estimators)
     options = dict(
         params=names,
         spp=spp,
         edge_samples=edge_samples,
+        soft_sigma=soft_sigma,
         lr=lr,
         schedule=schedule,
         arch=arch,
@@ -217,6 +223,7 @@ def equal_time_runs(
             "edge_samples": (
                 "16 per px of boundary" if edge_samples is None else edge_samples
             ),
+            "soft_sigma": soft_sigma,
             "optimizer": "adam",
             "lr": learning_rates(lr),
             "schedule": schedule,

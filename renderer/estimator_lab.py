@@ -31,6 +31,7 @@ from reynolds.params import (
 )
 from reynolds.progress import ProgressBar
 from reynolds.scene import Scene
+from reynolds.soft import SOFT_SIGMA, check_soft_sigma
 from reynolds.validation import exact_one_sided, reference_accuracy, smooth_adjoint
 
 DEFAULT_BUDGETS = (256, 1024, 4096, 16384, 65536, 262144)
@@ -85,7 +86,8 @@ class LabRecord:
             are independent.
         exact: the exact gradient.
         estimators: {edge_sampling name: EstimatorRecord}, in the order run.
-        settings: spp, sampler, adjoint description, backend and versions.
+        settings: spp, sampler, soft_sigma, adjoint description, backend and
+            versions.
     """
 
     components: list[Component]
@@ -245,6 +247,7 @@ def run_lab(
     adjoint_label: str | None = None,
     spp: int = DEFAULT_SPP,
     sampler: str = "jitter",
+    soft_sigma: float = SOFT_SIGMA,
     arch: str = "auto",
     progress: bool = False,
 ) -> LabRecord:
@@ -260,15 +263,19 @@ def run_lab(
             `seed`, as `reynolds check-grad` uses); `adjoint_label` says where given
             weights came from.
         spp, sampler, arch: as for `backward` (spp only adds interior-term time).
+        soft_sigma: temperature of estimator "soft", pixels, as for `backward`.
         progress: draw a progress bar on stderr.
     Raises:
         SceneError: an unknown or colour parameter, an unknown estimator, a budget out
-            of range, fewer than 3 seeds, or a bad adjoint.
+            of range, fewer than 3 seeds, a bad soft_sigma, or a bad adjoint.
     """
     components = geometry_components(scene, params)
     names = check_estimators(estimators)
     budgets = check_budgets(budgets)
     check_repeat(repeat)
+    # Checked here, not by each `backward` call: `_measure` would record a bad
+    # temperature as every estimator's failure.
+    soft_sigma = check_soft_sigma(soft_sigma)
     height, width = scene.canvas.height, scene.canvas.width
     if adjoint is None:
         adjoint = smooth_adjoint(height, width, seed=seed)
@@ -278,7 +285,7 @@ def run_lab(
     seeds = (seed + np.arange(len(budgets) * repeat, dtype=np.int64)) % 2**32
     seeds = seeds.reshape(len(budgets), repeat)
     exact = exact_components(scene, adjoint, components)
-    options = {"spp": spp, "sampler": sampler, "arch": arch}
+    options = {"spp": spp, "sampler": sampler, "soft_sigma": soft_sigma, "arch": arch}
     calls = len(budgets) * repeat
     bar = ProgressBar(len(names) * calls, "estimators") if progress else None
     done = 0
@@ -307,6 +314,7 @@ def run_lab(
     settings = {
         "spp": spp,
         "sampler": sampler,
+        "soft_sigma": soft_sigma,
         "adjoint": adjoint_label or "given",
         "backend": backend(),
         "versions": _versions(),

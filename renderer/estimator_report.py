@@ -185,12 +185,18 @@ def markdown_table(report: dict) -> str:
     """The lab's Markdown report: one row per estimator and component, then one row per
     estimator with its time and summed work-normalised error."""
     largest = report["budgets"][-1]
+    settings = report["settings"]
+    soft = (
+        f"; soft at sigma {settings['soft_sigma']:g} px"
+        if "soft" in report["estimators"]
+        else ""
+    )
     lines = [
         f"# Estimator lab: {report['scene']}",
         "",
-        f"Objective sum(adjoint * I), adjoint {report['settings']['adjoint']}; "
+        f"Objective sum(adjoint * I), adjoint {settings['adjoint']}; "
         f"budgets {', '.join(str(m) for m in report['budgets'])} edge samples; "
-        f"{report['repeat']} seeds per budget; bias and std at M = {largest}.",
+        f"{report['repeat']} seeds per budget; bias and std at M = {largest}{soft}.",
         "",
         "| estimator | parameter | exact | bias [95% CI] | std | slope [95% CI] "
         "| time/call (ms) | work-normalised error |",

@@ -21,6 +21,7 @@ from reynolds.params import get_param, parse_name, set_param
 from reynolds.progress import ProgressBar
 from reynolds.render import render_exact
 from reynolds.scene import Scene
+from reynolds.soft import SOFT_SIGMA, check_soft_sigma
 from reynolds.validation import exact_one_sided, mc_step, smooth_adjoint
 
 
@@ -36,6 +37,7 @@ class Sweep:
         means, stderrs: {rule: `[N]`} mean and standard error over `repeat` seeds.
         repeat, seed, spp, edge_samples: the Monte Carlo settings (seeds are
             seed .. seed + repeat - 1; edge_samples None means the default).
+        soft_sigma: the temperature of rule "soft", pixels.
     """
 
     name: str
@@ -51,6 +53,7 @@ class Sweep:
     seed: int
     spp: int
     edge_samples: int | None
+    soft_sigma: float
 
     def to_json(self) -> dict:
         """The numbers behind the figure, for a JSON file."""
@@ -69,6 +72,7 @@ class Sweep:
             "seeds": [self.seed, self.seed + self.repeat - 1],
             "spp": self.spp,
             "edge_samples": self.edge_samples,
+            "soft_sigma": self.soft_sigma,
         }
 
 
@@ -88,6 +92,7 @@ def sweep(
     half_width: float | None = None,
     points: int = 21,
     rules: Sequence[str] = ("stratified", "epsilon"),
+    soft_sigma: float = SOFT_SIGMA,
     repeat: int = 16,
     seed: int = 0,
     spp: int = 16,
@@ -103,11 +108,12 @@ def sweep(
             moves the boundary by half a pixel, twice `mc_step`).
         points: number of swept values, made odd so the scene's own value is one.
         rules: boundary rules (`edge_sampling` values) to estimate with.
+        soft_sigma: temperature of rule "soft", pixels, as in `backward`.
         repeat, seed, spp, edge_samples: as for `backward_with_stderr`.
         progress: draw a progress bar on stderr.
     Raises:
         SceneError: unknown parameter, component out of range, a non-geometric
-            parameter, an unknown rule, or a bad adjoint.
+            parameter, an unknown rule, a bad soft_sigma, or a bad adjoint.
     """
     ref = parse_name(scene, name)
     if not ref.is_geometry:
@@ -124,6 +130,7 @@ def sweep(
             raise SceneError(
                 f"unknown rule {rule!r} (known: {', '.join(EDGE_SAMPLINGS)})"
             )
+    soft_sigma = check_soft_sigma(soft_sigma)
     height, width = scene.canvas.height, scene.canvas.width
     adjoint = (
         smooth_adjoint(height, width, seed=7)
@@ -160,6 +167,7 @@ def sweep(
                 spp=spp,
                 edge_samples=edge_samples,
                 edge_sampling=rule,
+                soft_sigma=soft_sigma,
                 arch=arch,
             )
             means[rule][n] = mean[name][index]
@@ -182,4 +190,5 @@ def sweep(
         seed=seed,
         spp=spp,
         edge_samples=edge_samples,
+        soft_sigma=soft_sigma,
     )

@@ -24,6 +24,7 @@ from reynolds.params import (
     parse_name,
 )
 from reynolds.scene import Scene
+from reynolds.soft import SOFT_SIGMA
 
 # Default learning rates, in the units of each parameter per step (Adam moves each
 # component by about its learning rate per step): pixels, degrees, colour units.
@@ -243,6 +244,7 @@ def optimize(
     edge_samples: int | None = None,
     sampler: str = "jitter",
     edge_sampling: str = "stratified",
+    soft_sigma: float = SOFT_SIGMA,
     seed: int = 0,
     reference: Scene | None = None,
     stop_loss: float | None = None,
@@ -267,8 +269,8 @@ def optimize(
         loss: "l2" or "l1".
         spp, spp_final: pixel samples per pixel, growing geometrically to spp_final.
         edge_samples: edge samples per step (default: 16 per pixel of boundary).
-        sampler, edge_sampling: the pixel sampler and the boundary rule, as in
-            `backward`.
+        sampler, edge_sampling, soft_sigma: the pixel sampler, the boundary rule
+            and the temperature of "soft", as in `backward`.
         seed: base seed; step k uses seed + k, so every step has fresh samples.
         reference: the true scene, when known: its parameter errors go in the history.
         stop_loss: stop once the step's loss falls below this.
@@ -318,6 +320,7 @@ def optimize(
                 edge_samples=edge_samples,
                 sampler=sampler,
                 edge_sampling=edge_sampling,
+                soft_sigma=soft_sigma,
                 seed=(seed + step) % 2**32,
                 estimator=estimator,
                 arch=arch,

@@ -61,6 +61,7 @@ from reynolds.sgd_problem import (
     SceneParameter,
     make_problem,
 )
+from reynolds.soft import SOFT_SIGMA
 
 GRADIENTS = ("reynolds", "naive", "exact")
 OPTIMIZERS = ("sgd", "adam")
@@ -266,6 +267,7 @@ def differentiate_iterates(
     spp: int = 16,
     edge_samples: int | None = None,
     edge_sampling: str = "stratified",
+    soft_sigma: float = SOFT_SIGMA,
     seed: int = 0,
     sampler: str = "jitter",
     arch: str = "auto",
@@ -290,6 +292,7 @@ def differentiate_iterates(
             sampler ("jitter", "iid", "r2").
         edge_sampling: the boundary rule of the gradients and geometric tangents, as
             in `backward`.
+        soft_sigma: the temperature of rule "soft", pixels, as in `backward`.
         seed: step k (from 0) uses the samples of seed (seed + k) mod 2**32, as
             `optimize` does, so that the iterates are `optimize`'s with optimizer
             "sgd", schedule "constant" and the same rates.
@@ -323,6 +326,7 @@ def differentiate_iterates(
             spp=spp,
             edge_samples=edge_samples,
             edge_sampling=edge_sampling,
+            soft_sigma=soft_sigma,
             sampler=sampler,
             arch=arch,
         ).at
@@ -362,6 +366,7 @@ def differentiate_iterates(
         "spp": spp,
         "edge_samples": edge_samples,
         "edge_sampling": edge_sampling,
+        "soft_sigma": soft_sigma,
         "sampler": sampler,
         "seed": seed,
     }

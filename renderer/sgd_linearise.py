@@ -44,6 +44,7 @@ from reynolds.params import get_param, parse_name
 from reynolds.render import render
 from reynolds.scene import Scene
 from reynolds.sgd_problem import AFFINE_ATTRIBUTES, Problem
+from reynolds.soft import SOFT_SIGMA
 from reynolds.validation import EXACT_STEP, EXACT_STEPS, central_difference
 
 # Purpose of the derived seed of the geometric tangent images at a step (`backward`
@@ -115,6 +116,8 @@ class MonteCarloLinearisations:
         edge_samples: edge samples of the pullback and of each geometric tangent
             (default: 16 per pixel of boundary length).
         edge_sampling: the boundary rule of both, as in `backward`.
+        soft_sigma: the temperature of rule "soft", pixels, as in `backward` (its
+            pullback only: "soft" has no tangents, which `derivative_image` refuses).
     """
 
     def __init__(
@@ -127,6 +130,7 @@ class MonteCarloLinearisations:
         sampler: str,
         arch: str,
         edge_sampling: str = "stratified",
+        soft_sigma: float = SOFT_SIGMA,
     ):
         self.problem = problem
         self.estimator = estimator
@@ -135,6 +139,7 @@ class MonteCarloLinearisations:
             "edge_samples": edge_samples,
             "edge_sampling": edge_sampling,
         }
+        self.soft_sigma = soft_sigma
 
     def _tangents(self, scene: Scene, name: str, step_seed: int) -> np.ndarray:
         """`[size, H, W, 3]` derivative images of parameter `name` at step seed
@@ -185,6 +190,7 @@ class MonteCarloLinearisations:
                 w,
                 params=names,
                 **self.edge_options,
+                soft_sigma=self.soft_sigma,
                 seed=step_seed,
                 estimator=self.estimator,
                 **self.options,

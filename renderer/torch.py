@@ -27,6 +27,7 @@ from reynolds.params import disjoint_names, get_param, parse_name, set_param
 from reynolds.render import check_sampling
 from reynolds.render import render as render_numpy
 from reynolds.scene import Scene
+from reynolds.soft import SOFT_SIGMA, check_soft_sigma
 
 __all__ = ["SceneModule", "render"]
 
@@ -42,6 +43,7 @@ class _Options:
     edge_samples: int | None
     sampler: str
     edge_sampling: str
+    soft_sigma: float
     estimator: str
     arch: str
 
@@ -89,6 +91,7 @@ class _RenderFunction(torch.autograd.Function):
             estimator=options.estimator,
             sampler=options.sampler,
             edge_sampling=options.edge_sampling,
+            soft_sigma=options.soft_sigma,
             arch=options.arch,
         )
         d_values = tuple(
@@ -111,6 +114,7 @@ def render(
     edge_samples: int | None = None,
     sampler: str = "jitter",
     edge_sampling: str = "stratified",
+    soft_sigma: float = SOFT_SIGMA,
     estimator: str = "reynolds",
     arch: str = "auto",
 ) -> torch.Tensor:
@@ -136,6 +140,7 @@ def render(
             boundary length).
         sampler: "jitter", "iid" or "r2".
         edge_sampling: a boundary estimator of `reynolds.estimators.EDGE_SAMPLINGS`, as in `backward`.
+        soft_sigma: temperature of edge_sampling "soft", pixels, as in `backward`.
         estimator: "reynolds" (interior + boundary term) or "naive" (interior only,
             what automatic differentiation of the samples gives: zero for geometry).
         arch: Taichi backend of the first kernel call of the process.
@@ -146,7 +151,8 @@ def render(
     Raises:
         TypeError: `scene` is not a Scene, `params` not a mapping, or a value not a
             float32 or float64 tensor.
-        ValueError: tensors on more than one device, or a bad sampling option.
+        ValueError: tensors on more than one device, or a bad sampling option
+            (a bad soft_sigma is a SceneError, which is a ValueError).
         SceneError: an unknown or overlapping parameter name, or a value of the wrong
             shape or outside its limits.
     """
@@ -160,6 +166,7 @@ def render(
     check_gradient_options(
         estimator=estimator, edge_sampling=edge_sampling, edge_samples=edge_samples
     )
+    soft_sigma = check_soft_sigma(soft_sigma)
     names = disjoint_names(scene, params)
     values = [params[name] for name in names]
     for name, value in zip(names, values, strict=True):
@@ -184,6 +191,7 @@ def render(
         edge_samples=edge_samples,
         sampler=sampler,
         edge_sampling=edge_sampling,
+        soft_sigma=soft_sigma,
         estimator=estimator,
         arch=arch,
     )
@@ -217,6 +225,7 @@ class SceneModule(torch.nn.Module):
         edge_samples: int | None = None,
         sampler: str = "jitter",
         edge_sampling: str = "stratified",
+        soft_sigma: float = SOFT_SIGMA,
         estimator: str = "reynolds",
         arch: str = "auto",
     ):
@@ -225,7 +234,8 @@ class SceneModule(torch.nn.Module):
         params: parameter names to hold (see `render`).
         dtype: float32 or float64 (default: torch's default dtype).
         device: where the parameters live (default: CPU).
-        spp, edge_samples, sampler, edge_sampling, estimator, arch: as in `render`.
+        spp, edge_samples, sampler, edge_sampling, soft_sigma, estimator, arch: as
+            in `render`.
         """
         super().__init__()
         dtype = torch.get_default_dtype() if dtype is None else dtype
@@ -237,6 +247,7 @@ class SceneModule(torch.nn.Module):
         check_gradient_options(
             estimator=estimator, edge_sampling=edge_sampling, edge_samples=edge_samples
         )
+        soft_sigma = check_soft_sigma(soft_sigma)
         self.scene = scene
         self.names = disjoint_names(scene, params)
         self.values = torch.nn.ParameterList(
@@ -250,6 +261,7 @@ class SceneModule(torch.nn.Module):
             "edge_samples": edge_samples,
             "sampler": sampler,
             "edge_sampling": edge_sampling,
+            "soft_sigma": soft_sigma,
             "estimator": estimator,
             "arch": arch,
         }

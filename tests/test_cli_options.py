@@ -9,7 +9,15 @@ from conftest import ARCH, SCENES
 from reynolds.cli import build_parser, main
 
 HOUSE = str(SCENES / "house.json")
-SHARED = ["--arch", "--seed", "--spp", "--edge-samples", "--sampler", "--edge-sampling"]
+SHARED = [
+    "--arch",
+    "--seed",
+    "--spp",
+    "--edge-samples",
+    "--sampler",
+    "--edge-sampling",
+    "--soft-sigma",
+]
 DIFFERENTIATING = [
     "grad",
     "check-grad",
@@ -35,6 +43,12 @@ def _options(command: str) -> set[str]:
 @pytest.mark.parametrize("command", DIFFERENTIATING)
 def test_every_differentiating_command_takes_every_shared_option(command):
     assert set(SHARED) <= _options(command)
+
+
+def test_the_estimator_lab_takes_soft_sigma():
+    # It compares every estimator (--estimators, --budgets) instead of taking
+    # --edge-sampling and --edge-samples, but "soft" among them needs its temperature.
+    assert "--soft-sigma" in _options("estimators")
 
 
 def test_render_takes_the_pixel_sampling_options():
@@ -127,3 +141,53 @@ def test_grad_honours_edge_sampling(write_json, tmp_path, capsys):
         results[rule] = json.loads(capsys.readouterr().out)["grads"]["A.translate"][0]
     assert results["stratified"] == pytest.approx(0.0, abs=1e-9)
     assert results["epsilon"] == pytest.approx(-1.0, abs=1e-9)
+
+
+def test_grad_honours_soft_sigma(tmp_path, capsys):
+    # The CLI's gradient is backward's at the temperature given, bit for bit (JSON
+    # keeps every digit of a float64), and another temperature gives another one.
+    import json
+
+    from reynolds import backward, load_scene, smooth_adjoint
+
+    adjoint = smooth_adjoint(96, 128, seed=3)
+    path = tmp_path / "w.npy"
+    np.save(path, adjoint)
+    params = ["sun.radius", "roof.points[1]"]
+    args = ["grad", HOUSE, "--adjoint", str(path), "--params", ",".join(params)]
+    args += ["--spp", "2", "--seed", "4", "--edge-sampling", "soft", "--arch", ARCH]
+    got = {}
+    for sigma in (0.25, 0.5):
+        assert main(args + ["--soft-sigma", str(sigma)]) == 0
+        got[sigma] = json.loads(capsys.readouterr().out)["grads"]
+    scene = load_scene(HOUSE)
+    for sigma in (0.25, 0.5):
+        expected = backward(
+            scene,
+            adjoint,
+            params=params,
+            spp=2,
+            seed=4,
+            edge_sampling="soft",
+            soft_sigma=sigma,
+            arch=ARCH,
+        )
+        for name in params:
+            assert np.array_equal(got[sigma][name], expected[name]), (sigma, name)
+    for name in params:
+        # Same samples, another temperature: every component moves (measured: by
+        # 0.6 % to 20 % of the gradient's size), far above float32 rounding (1e-7).
+        difference = np.abs(np.subtract(got[0.5][name], got[0.25][name]))
+        assert np.all(difference > 1e-3 * np.abs(got[0.5][name]).max()), name
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "1e9", "wide"])
+def test_a_bad_soft_sigma_is_one_line_exit_2(tmp_path, capsys, value):
+    out = tmp_path / "g.json"
+    args = ["grad", HOUSE, "--adjoint", "w.npy", "-o", str(out)]
+    with pytest.raises(SystemExit) as info:
+        main(args + ["--soft-sigma", value])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: reynolds grad: argument --soft-sigma: must be ")
+    assert err.count("\n") == 1 and not out.exists()

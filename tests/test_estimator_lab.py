@@ -106,6 +106,8 @@ def lab_output(tmp_path_factory):
             "4",
             "--seed",
             "5",
+            "--soft-sigma",
+            "0.25",
             "--arch",
             ARCH,
             "--out",
@@ -139,6 +141,7 @@ def test_lab_json_records_what_was_measured(lab_output):
     scene = parse_scene(SCENE)
     assert report["budgets"] == [64, 256]
     assert report["repeat"] == 4
+    assert report["settings"]["soft_sigma"] == 0.25
     seeds = np.array(report["seeds"])
     assert seeds.shape == (2, 4) and len(set(seeds.ravel())) == 8
     labels = ["tri.points[1][0]", "tri.points[1][1]", "tri.translate[0]"]
@@ -158,7 +161,8 @@ def test_lab_json_records_what_was_measured(lab_output):
             continue
         estimates = np.array(summary["estimates"])
         assert estimates.shape == (2, 4, 5)
-        # One recorded call, repeated: the same seed gives the same gradient.
+        # One recorded call, repeated: the same seed gives the same gradient ("soft"
+        # only at the temperature --soft-sigma gave).
         again = backward(
             scene,
             adjoint,
@@ -167,6 +171,7 @@ def test_lab_json_records_what_was_measured(lab_output):
             edge_samples=256,
             seed=int(seeds[1, 2]),
             edge_sampling=name,
+            soft_sigma=0.25,
             arch=ARCH,
         )
         assert estimates[1, 2, 4] == pytest.approx(
@@ -239,6 +244,7 @@ def test_lab_table_shows_what_the_json_holds(lab_output):
         shown += 1
     ran = [s for s in report["estimators"].values() if "failure" not in s]
     assert shown == 5 * len(ran)
+    assert "soft at sigma 0.25 px" in table
 
 
 def _record(estimates: np.ndarray) -> LabRecord:

@@ -31,6 +31,7 @@ from reynolds import render_exact
 from reynolds.equal_time import CLOCKS, TASK_PARAMS, default_task, equal_time_runs
 from reynolds.json_text import json_text
 from reynolds.plotting import equal_time_figure
+from reynolds.soft import SOFT_SIGMA
 
 ROOT = Path(__file__).resolve().parent.parent
 # A million apart: step k of a run uses seed + k, and no run takes a million steps.
@@ -52,6 +53,12 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=None,
         help="edge samples per step (default: backward's, 16 per px of boundary)",
+    )
+    parser.add_argument(
+        "--soft-sigma",
+        type=float,
+        default=SOFT_SIGMA,
+        help=f"temperature of estimator soft, pixels (default {SOFT_SIGMA:g})",
     )
     parser.add_argument("--arch", choices=("auto", "cpu", "gpu"), default="cpu")
     parser.add_argument(
@@ -85,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         seeds=seeds,
         estimators=estimators,
         edge_samples=args.edge_samples,
+        soft_sigma=args.soft_sigma,
         clock=args.clock,
         arch=args.arch,
         on_run=report,

@@ -9,6 +9,7 @@ from reynolds.backward import EDGE_SAMPLINGS
 from reynolds.cli.gradient_commands import _load_adjoint
 from reynolds.cli.options import (
     add_sampling,
+    add_soft_sigma,
     name_list,
     repeat_count,
     sample_count,
@@ -53,6 +54,7 @@ def cmd_estimators(args: argparse.Namespace) -> int:
         adjoint_label=args.adjoint,
         spp=args.spp,
         sampler=args.sampler,
+        soft_sigma=args.soft_sigma,
         arch=args.arch,
         progress=True,
     )
@@ -104,5 +106,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         spp_help=f"default {DEFAULT_SPP}: the interior term does not change "
         "geometric gradients, only the time of a call",
     )
+    add_soft_sigma(p)
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(handler=cmd_estimators)

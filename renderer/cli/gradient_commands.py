@@ -48,7 +48,15 @@ def _backward_options(args: argparse.Namespace) -> dict:
         "arch": args.arch,
         "edge_samples": args.edge_samples,
         "edge_sampling": args.edge_sampling,
+        "soft_sigma": args.soft_sigma,
     }
+
+
+def _edge_sampling_label(args: argparse.Namespace) -> str:
+    """--edge-sampling as a report names it: with its temperature when it is "soft"."""
+    if args.edge_sampling == "soft":
+        return f"soft (sigma {args.soft_sigma:g} px)"
+    return args.edge_sampling
 
 
 def _as_json(value: np.ndarray):
@@ -136,7 +144,7 @@ def cmd_check_grad(args: argparse.Namespace) -> int:
     exact = exact_one_sided(scene, adjoint, params=names)
     print(
         f"check-grad {args.scene}: {args.repeat} seeds from {args.seed}, {args.spp} spp, "
-        f"edge samples {args.edge_samples or 'default'}, {args.edge_sampling}; PASS when |z| <= {args.z_max:g}"
+        f"edge samples {args.edge_samples or 'default'}, {_edge_sampling_label(args)}; PASS when |z| <= {args.z_max:g}"
     )
     print(
         "exact: the derivative of the exact image, or [d-, d+] where its one-sided "

@@ -39,6 +39,7 @@ def cmd_nonsmooth(args: argparse.Namespace) -> int:
         half_width=args.half_width,
         points=args.points,
         rules=args.edge_sampling,
+        soft_sigma=args.soft_sigma,
         repeat=args.repeat,
         seed=args.seed,
         spp=args.spp,

@@ -105,6 +105,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
             edge_samples=args.edge_samples,
             sampler=args.sampler,
             edge_sampling=args.edge_sampling,
+            soft_sigma=args.soft_sigma,
             seed=args.seed,
             reference=reference,
             patience=args.patience,
@@ -171,6 +172,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         sampler=args.sampler,
         edge_samples=args.edge_samples,
         edge_sampling=args.edge_sampling,
+        soft_sigma=args.soft_sigma,
         arch=args.arch,
     )
     unit = {"rotate": "deg", "scale": "", "fill": "", "opacity": "", "background": ""}

@@ -13,6 +13,7 @@ from reynolds.estimators import EDGE_SAMPLINGS, ESTIMATORS
 from reynolds.limits import MAX_REPEAT, MAX_SAMPLES
 from reynolds.params import parse_name
 from reynolds.scene import Scene
+from reynolds.soft import SOFT_SIGMA, check_soft_sigma
 
 
 class Timer:
@@ -169,12 +170,32 @@ def edge_sampling_list(text: str) -> list[str]:
     return rules
 
 
+def soft_sigma(text: str) -> float:
+    """A temperature of the "soft" estimator, pixels, as `check_soft_sigma` allows."""
+    try:
+        return check_soft_sigma(text)
+    except SceneError as error:
+        raise argparse.ArgumentTypeError(error.message) from None
+
+
+def add_soft_sigma(parser: argparse.ArgumentParser) -> None:
+    """--soft-sigma: the temperature of the "soft" estimator (unused by the others)."""
+    parser.add_argument(
+        "--soft-sigma",
+        type=soft_sigma,
+        default=SOFT_SIGMA,
+        metavar="S",
+        help=f"temperature of --edge-sampling soft, pixels (default {SOFT_SIGMA:g}; "
+        "smaller is less biased and noisier)",
+    )
+
+
 def add_edge_sampling(
     parser: argparse.ArgumentParser, *, several: tuple[str, ...] | None = None
 ) -> None:
-    """--edge-samples and --edge-sampling: the boundary-term options every command that
-    differentiates takes. With `several` (the default list), --edge-sampling takes a
-    comma-separated list of rules to compare."""
+    """--edge-samples, --edge-sampling and --soft-sigma: the boundary-term options every
+    command that differentiates takes. With `several` (the default list),
+    --edge-sampling takes a comma-separated list of rules to compare."""
     parser.add_argument(
         "--edge-samples",
         type=sample_count,
@@ -196,3 +217,4 @@ def add_edge_sampling(
             default="stratified",
             help="boundary estimator (default stratified): " + EDGE_SAMPLING_HELP,
         )
+    add_soft_sigma(parser)

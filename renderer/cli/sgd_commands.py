@@ -143,6 +143,7 @@ def cmd_sgd_derivatives(args: argparse.Namespace) -> int:
             spp=args.spp,
             edge_samples=args.edge_samples,
             edge_sampling=args.edge_sampling,
+            soft_sigma=args.soft_sigma,
             sampler=args.sampler,
             seed=args.seed,
             arch=args.arch,
