@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from reynolds.errors import SceneError
+from reynolds.estimators import boundary_estimator
 from reynolds.kernels.rng import derive_seed
 from reynolds.optimize import (
     AdamState,
@@ -252,6 +253,26 @@ def _check_options(
         )
 
 
+def _check_tangent_mode(
+    problem: Problem, hyper: Hyper, gradients: str, edge_sampling: str
+) -> None:
+    """Refuse, before any step, a boundary estimator without a tangent mode where the
+    Monte Carlo linearisation needs geometric derivative images (docs/design.md §3.7)."""
+    estimator = boundary_estimator(edge_sampling)
+    if gradients != "reynolds" or not (estimator.needs_adjoint or estimator.soft):
+        return
+    names = list(problem.names)
+    if isinstance(hyper, SceneParameter):
+        names.append(hyper.name)
+    geometric = [n for n in names if parse_name(problem.scene, n).is_geometry]
+    if geometric:
+        raise SceneError(
+            f"edge_sampling {edge_sampling!r} has no derivative-image (tangent) mode, "
+            f"which the geometric parameter {geometric[0]!r} needs here; use another "
+            "boundary estimator"
+        )
+
+
 def differentiate_iterates(
     scene: Scene,
     target: np.ndarray,
@@ -316,6 +337,7 @@ def differentiate_iterates(
         sampler=sampler,
         arch=arch,
     )
+    _check_tangent_mode(problem, hyper, gradients, edge_sampling)
     rates = step_rates(problem, lr)
     linearise = (
         ExactLinearisations(problem).at

@@ -26,6 +26,7 @@ from reynolds import (
     save_scene,
 )
 from reynolds.cli import main
+from reynolds.errors import SceneError
 from reynolds.optimize import adam_init, adam_update, optimize
 from reynolds.sgd_derivatives import AdamTangent, adam_tangent, batch_weights
 from reynolds.sgd_experiments import (
@@ -377,3 +378,30 @@ def test_cli_errors_are_one_line_and_write_nothing(tmp_path, capsys, hyper, mess
     assert status == 2
     assert len(err) == 1 and err[0].startswith("error: ") and message in err[0]
     assert not out.exists()
+
+
+@pytest.mark.parametrize("edge_sampling", ["soft", "importance"])
+def test_an_estimator_without_tangent_mode_is_refused_before_any_step(edge_sampling):
+    # Geometric parameters need derivative images; soft and importance have none. The
+    # refusal names the option, not a failing iterate (it said "iterate 0 left the
+    # valid set" before).
+    scene, target = circle_problem()
+    hyper = BlendTarget(render_exact(circle_scene(*CIRCLE_MOVED)))
+    with pytest.raises(SceneError, match="no derivative-image") as caught:
+        differentiate_iterates(
+            scene,
+            target,
+            params=CIRCLE_PARAMS,
+            hyper=hyper,
+            steps=1,
+            lr=1.0,
+            edge_sampling=edge_sampling,
+            arch=ARCH,
+        )
+    assert "iterate" not in str(caught.value)
+
+
+def test_an_estimator_without_tangent_mode_serves_colour_parameters():
+    # Colour tangents do not use the boundary estimator: soft is allowed there.
+    run = colour_run(edge_sampling="soft", steps=2)
+    assert np.all(np.isfinite(run.J))
