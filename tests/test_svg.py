@@ -702,20 +702,40 @@ def test_refusals_name_file_place_and_fault(load, case, text, where, says):
 # -- round trips --------------------------------------------------------------------
 
 
-def numbers_close(a, b, path="") -> None:
-    """a == b, with floats compared to ROUND_TRIP_TOLERANCE."""
+def differences(a, b, path="") -> list[str]:
+    """Where a and b differ: dict keys, list lengths, strings, or floats farther apart
+    than ROUND_TRIP_TOLERANCE; an empty list when they agree."""
     if isinstance(a, dict):
-        assert a.keys() == b.keys(), path
-        for key in a:
-            numbers_close(a[key], b[key], f"{path}.{key}")
-    elif isinstance(a, list):
-        assert len(a) == len(b), path
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            numbers_close(x, y, f"{path}[{i}]")
-    elif isinstance(a, (int, float)) and not isinstance(a, bool):
-        assert abs(a - b) <= ROUND_TRIP_TOLERANCE, (path, a, b)
+        if a.keys() != b.keys():
+            return [f"{path}: keys {sorted(a)} != {sorted(b)}"]
+        return [d for key in a for d in differences(a[key], b[key], f"{path}.{key}")]
+    if isinstance(a, list):
+        if len(a) != len(b):
+            return [f"{path}: {len(a)} != {len(b)} items"]
+        return [
+            d
+            for i, (x, y) in enumerate(zip(a, b, strict=True))
+            for d in differences(x, y, f"{path}[{i}]")
+        ]
+    if isinstance(a, (int, float)) and not isinstance(a, bool):
+        return [] if abs(a - b) <= ROUND_TRIP_TOLERANCE else [f"{path}: {a} != {b}"]
+    return [] if a == b else [f"{path}: {a!r} != {b!r}"]
+
+
+def test_differences_finds_a_moved_point_and_a_renamed_shape():
+    # The comparison the round-trip tests rely on can fail.
+    scene = scene_to_dict(load_scene(SCENE_FILES[0]))
+    moved = scene_to_dict(load_scene(SCENE_FILES[0]))
+    moved["shapes"][0]["id"] += "x"
+    first = moved["shapes"][-1]
+    key = "points" if "points" in first else "center"
+    if key == "points":
+        first["points"][0][0] += 3 * ROUND_TRIP_TOLERANCE
     else:
-        assert a == b, (path, a, b)
+        first["center"][0] += 3 * ROUND_TRIP_TOLERANCE
+    assert differences(scene, scene) == []
+    found = differences(moved, scene)
+    assert len(found) == 2 and ".id" in found[0] and key in found[1], found
 
 
 def round_trip(scene: Scene, tmp_path) -> tuple[Scene, str]:
@@ -732,7 +752,7 @@ def round_trip(scene: Scene, tmp_path) -> tuple[Scene, str]:
 def test_every_example_scene_round_trips(path, tmp_path):
     scene = load_scene(path)
     back, _ = round_trip(scene, tmp_path)
-    numbers_close(scene_to_dict(back), scene_to_dict(scene))
+    assert differences(scene_to_dict(back), scene_to_dict(scene)) == []
 
 
 def test_round_trip_keeps_transforms_roles_rules_and_text(tmp_path):
@@ -759,7 +779,7 @@ def test_round_trip_keeps_transforms_roles_rules_and_text(tmp_path):
         description='pictures & <"text">\n  on two lines',
     )
     back, text = round_trip(scene, tmp_path)
-    numbers_close(scene_to_dict(back), scene_to_dict(scene))
+    assert differences(scene_to_dict(back), scene_to_dict(scene)) == []
     root = ET.fromstring(text)
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     assert [e.tag.split("}")[1] for e in root] == ["desc", "rect", "polygon", "circle"]
@@ -822,7 +842,10 @@ def test_cli_export_then_import_gives_the_scene_back(tmp_path, capsys):
     assert main(["export-svg", str(house), "-o", str(svg)]) == 0
     assert main(["import-svg", str(svg), "-o", str(again)]) == 0
     assert capsys.readouterr().err == ""
-    numbers_close(scene_to_dict(load_scene(again)), scene_to_dict(load_scene(house)))
+    assert (
+        differences(scene_to_dict(load_scene(again)), scene_to_dict(load_scene(house)))
+        == []
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["again.json", "house.svg"]
 
 

@@ -58,7 +58,9 @@ def resvg_image(path: Path, width: int, height: int) -> np.ndarray:
     return linear.reshape(height, ZOOM, width, ZOOM, 3).mean(axis=(1, 3))
 
 
-def compare(path: Path, scene, kind: str, out: Path) -> None:
+def raster_error(path: Path, scene, out: Path) -> tuple[np.ndarray, str]:
+    """|render_exact(scene) - resvg(path)| per pixel and channel, and a one-line summary;
+    the three images are saved in `out` for inspection."""
     ours = render_exact(scene)
     theirs = resvg_image(path, scene.canvas.width, scene.canvas.height)
     error = np.abs(ours - theirs)
@@ -73,9 +75,16 @@ def compare(path: Path, scene, kind: str, out: Path) -> None:
         f"{path.name}: mean {error.mean():.2e}, p99 {np.percentile(error, 99):.2e}, "
         f"max {error.max():.2e} (images in {out})"
     )
-    assert error.mean() <= MEAN_ERROR[kind], summary
-    assert np.percentile(error, 99) <= P99_ERROR[kind], summary
-    assert error.max() <= MAX_ERROR, summary
+    return error, summary
+
+
+def within_thresholds(error: np.ndarray, kind: str) -> bool:
+    """The mean, 99th percentile and maximum of `error` are within kind's thresholds."""
+    return bool(
+        error.mean() <= MEAN_ERROR[kind]
+        and np.percentile(error, 99) <= P99_ERROR[kind]
+        and error.max() <= MAX_ERROR
+    )
 
 
 @pytest.mark.parametrize("path", sorted(DATA.glob("*.svg")), ids=lambda p: p.name)
@@ -92,7 +101,8 @@ def test_imported_svg_matches_resvg(path, tmp_path):
     ]
     assert unexpected == []
     assert len(scene.shapes) >= 2
-    compare(path, scene, "svg", tmp_path)
+    error, summary = raster_error(path, scene, tmp_path)
+    assert within_thresholds(error, "svg"), summary
 
 
 @pytest.mark.parametrize("path", SCENE_FILES, ids=lambda p: p.name)
@@ -103,4 +113,29 @@ def test_exported_scene_matches_resvg(path, tmp_path):
     scene = dataclasses.replace(scene, shapes=opaque)
     svg = tmp_path / f"{path.stem}.svg"
     save_svg(scene, svg)
-    compare(svg, scene, "scene", tmp_path)
+    error, summary = raster_error(svg, scene, tmp_path)
+    assert within_thresholds(error, "scene"), summary
+
+
+def test_resvg_comparison_catches_a_shifted_scene(tmp_path):
+    # The thresholds are tight enough to fail: every shape of the first example scene
+    # moved by half a pixel against the SVG of the unmoved scene.
+    scene = load_scene(SCENE_FILES[0])
+    opaque = tuple(dataclasses.replace(s, opacity=1.0) for s in scene.shapes)
+    scene = dataclasses.replace(scene, shapes=opaque)
+    svg = tmp_path / "unmoved.svg"
+    save_svg(scene, svg)
+    moved = tuple(
+        dataclasses.replace(
+            s,
+            transform=dataclasses.replace(
+                s.transform,
+                translate=(s.transform.translate[0] + 0.5, s.transform.translate[1]),
+            ),
+        )
+        for s in scene.shapes
+    )
+    error, summary = raster_error(
+        svg, dataclasses.replace(scene, shapes=moved), tmp_path
+    )
+    assert not within_thresholds(error, "scene"), summary
