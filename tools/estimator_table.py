@@ -14,7 +14,8 @@ edge samples with 16 seeds per budget, and the table reports per estimator, at 1
 - the median time of one backward call and the summed work-normalised error
   (variance x time + bias^2).
 It writes docs/estimator-table.md (included in docs/estimators.md by hand) and
-docs/images/estimator-table.json (the per-scene summaries without per-seed values).
+docs/images/estimator-table.json (the per-scene summaries without per-seed values, and
+without per-component numbers for scenes of more than 100 components).
 
     python tools/estimator_table.py [--repeat 16] [--arch cpu] [--scenes house ...]
 """
@@ -81,6 +82,30 @@ def overview(summary: dict) -> dict:
     }
 
 
+# Scenes with more components than this keep only their totals in the JSON: the
+# per-component numbers of 100 triangles (1000 components x 8 estimators) were 5 MB.
+MAX_STORED_COMPONENTS = 100
+
+
+def compact(report: dict) -> dict:
+    """The report without per-seed values, and without per-component numbers for
+    scenes of more than MAX_STORED_COMPONENTS components (rerun the lab for those)."""
+    large = len(report["components"]) > MAX_STORED_COMPONENTS
+    for summary in report["estimators"].values():
+        summary.pop("estimates", None)
+        summary.pop("times_s", None)
+        if large and "per_budget" in summary:
+            summary.pop("components", None)
+            for key in ("mean", "std", "stderr"):
+                summary["per_budget"].pop(key, None)
+    if large:
+        report.pop("exact", None)
+        report["note"] = (
+            f"per-component numbers left out (> {MAX_STORED_COMPONENTS} components)"
+        )
+    return report
+
+
 def markdown(results: dict, repeat: int) -> str:
     lines = [
         "<!-- written by tools/estimator_table.py; do not edit by hand -->",
@@ -134,19 +159,14 @@ def main(argv: list[str] | None = None) -> int:
             scene, budgets=BUDGETS, repeat=args.repeat, arch=args.arch, progress=True
         )
         report = lab_summary(lab, scene=label)
-        for summary in report["estimators"].values():
-            summary.pop("estimates", None)
-            summary.pop("times_s", None)
-        reports[label] = report
         results[label] = {n: overview(s) for n, s in report["estimators"].items()}
+        reports[label] = compact(report)
     out = Path(args.out)
     text = markdown(results, args.repeat)
     write_atomic(out / "estimator-table.md", text.encode())
     write_atomic(
         out / "images" / "estimator-table.json",
-        json_text(
-            {"overview": results, "reports": reports}, indent=1, significant=6
-        ).encode(),
+        json_text({"overview": results, "reports": reports}, significant=6).encode(),
     )
     print(text)
     return 0
