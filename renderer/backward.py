@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from reynolds.errors import SceneError
-from reynolds.estimators import EDGE_SAMPLINGS, boundary_estimator, estimator_pieces
+from reynolds.estimators import boundary_estimator, estimator_pieces
 from reynolds.frames import frames_of
 from reynolds.kernels import EdgePieces, boundary_adjoint, interior_adjoint
 from reynolds.kernels.rng import derive_seed
@@ -30,7 +30,6 @@ from reynolds.scene import Scene
 from reynolds.soft import SOFT_SIGMA, check_soft_sigma, soft_geometry_adjoint
 
 ESTIMATORS = ("reynolds", "naive")
-__all__ = ["EDGE_SAMPLINGS", "backward", "backward_with_stderr"]
 LOSSES = ("l2", "l1")
 EDGE_SAMPLES_PER_PIXEL = 16  # default edge samples per pixel of boundary length
 

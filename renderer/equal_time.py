@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from reynolds.backward import EDGE_SAMPLINGS
 from reynolds.errors import SceneError
+from reynolds.estimators import EDGE_SAMPLINGS
 from reynolds.optimize import History, learning_rates, optimize
 from reynolds.params import get_param
 from reynolds.scene import Scene

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
-from reynolds.backward import EDGE_SAMPLINGS, backward, check_adjoint
+from reynolds.backward import backward, check_adjoint
 from reynolds.errors import SceneError
+from reynolds.estimators import EDGE_SAMPLINGS
 from reynolds.kernels.runtime import backend
 from reynolds.limits import MAX_SAMPLES
 from reynolds.params import (

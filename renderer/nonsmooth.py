@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from reynolds.backward import EDGE_SAMPLINGS, backward_with_stderr, check_adjoint
+from reynolds.backward import backward_with_stderr, check_adjoint
 from reynolds.errors import SceneError
+from reynolds.estimators import EDGE_SAMPLINGS
 from reynolds.params import get_param, parse_name, set_param
 from reynolds.progress import ProgressBar
 from reynolds.render import render_exact

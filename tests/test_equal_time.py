@@ -12,7 +12,7 @@ from builders import scene_dict
 from conftest import ARCH
 from reynolds import SceneError, parse_scene, render_exact
 from reynolds import equal_time as eq
-from reynolds.backward import EDGE_SAMPLINGS
+from reynolds.estimators import EDGE_SAMPLINGS
 from reynolds.json_text import json_text
 from reynolds.optimize import History
 from reynolds.plotting import equal_time_figure

@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 from builders import scene_dict
 from reynolds import backward, exact_one_sided, parse_scene, smooth_adjoint
-from reynolds.backward import EDGE_SAMPLINGS
 from reynolds.cli import main
 from reynolds.errors import SceneError
 from reynolds.estimator_figures import component_std_figure
@@ -26,6 +25,7 @@ from reynolds.estimator_lab import (
     run_lab,
 )
 from reynolds.estimator_report import lab_summary
+from reynolds.estimators import EDGE_SAMPLINGS
 from reynolds.lab_statistics import fit_std_slope, log_std_variance, spread
 
 ARCH = "cpu"

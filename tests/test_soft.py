@@ -26,7 +26,7 @@ from reynolds import (
     set_param,
     smooth_adjoint,
 )
-from reynolds.backward import EDGE_SAMPLINGS
+from reynolds.estimators import EDGE_SAMPLINGS
 
 # A rotated, translated polygon with a reflex vertex, a self-intersecting evenodd star
 # (semi-transparent) and a semi-transparent circle over a coloured background: every

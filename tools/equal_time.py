@@ -4,7 +4,7 @@ behind it to equal-time.json (with --edge-samples N: equal-time-edgesN.png/.json
 The task (`reynolds.equal_time.default_task`): recover a pentagon's five vertices and a
 translucent disc's centre and radius (13 numbers, pixels) on a 96 x 96 canvas from the
 exact render at the true values, starting 1.8-3.6 px off per coordinate. Each estimator of
-`reynolds.backward.EDGE_SAMPLINGS` (read when the tool runs) gets the same wall-clock
+`reynolds.EDGE_SAMPLINGS` (read when the tool runs) gets the same wall-clock
 budget per run, at its default samples per step, for each seed; the figure shows the
 parameter error |theta - theta*| against seconds (median over seeds, quartile band).
 

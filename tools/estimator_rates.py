@@ -3,7 +3,7 @@ and .json.
 
 On a purpose-built scene (one triangle, 64 x 64, vertices and edges off pixel lines, a
 smooth adjoint with seed 0) the estimator lab (`reynolds.estimator_lab`) measures, for
-every estimator of `reynolds.backward.EDGE_SAMPLINGS`, the standard deviation over
+every estimator of `reynolds.EDGE_SAMPLINGS`, the standard deviation over
 seeds of a *vertex* gradient (tri.points[1][0]) and of a *translation* gradient
 (tri.translate[0]) at budgets 256 .. 262144 edge samples, and fits the log-log slope
 with its 95 % interval (docs/estimators.md). Expected: i.i.d. samples -1/2; stratified

@@ -13,7 +13,7 @@ edge samples with 16 seeds per budget, and the table reports per estimator, at 1
   because they have no spread, are counted apart as "exact");
 - the median time of one backward call and the summed work-normalised error
   (variance x time + bias^2).
-It writes docs/estimator-table.md (included in docs/estimators.md by hand) and
+It writes docs/estimator-table.md (linked from docs/estimators.md) and
 docs/images/estimator-table.json (the per-scene summaries without per-seed values, and
 without per-component numbers for scenes of more than 100 components).
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 
-from reynolds.backward import EDGE_SAMPLINGS
 from reynolds.cli.gradient_commands import _load_adjoint
 from reynolds.cli.options import (
     add_sampling,
@@ -25,6 +24,7 @@ from reynolds.estimator_lab import (
     run_lab,
 )
 from reynolds.estimator_report import check_lab_folder, lab_summary, write_lab_outputs
+from reynolds.estimators import EDGE_SAMPLINGS
 from reynolds.scene_io import load_scene
 
 
